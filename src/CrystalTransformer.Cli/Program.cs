@@ -1,0 +1,13 @@
+using System.CommandLine;
+using CrystalTransformer.Cli;
+
+var root = new RootCommand(
+    "CrystalTransformer (ct): crystal structures, graphs, universal atomic embeddings (ct-UAE) and graph networks.");
+
+// One file per command under Commands/; each exposes Create().
+foreach (var command in new Command[]
+         {
+         })
+    root.Subcommands.Add(command);
+
+return CommandRunner.Run(root, args);

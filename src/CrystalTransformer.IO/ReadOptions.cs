@@ -1,0 +1,25 @@
+namespace CrystalTransformer.IO;
+
+/// <summary>Options shared by all structure readers; each reader uses the ones that apply to its format.</summary>
+public sealed record ReadOptions
+{
+    public static readonly ReadOptions Default = new();
+
+    /// <summary>CIF: read every data block (default: the first block that holds a structure).</summary>
+    public bool AllBlocks { get; init; }
+
+    /// <summary>CIF: fractional distance under which symmetry-generated sites are merged (pymatgen's site_tolerance).</summary>
+    public double SiteTolerance { get; init; } = 1e-4;
+
+    /// <summary>POSCAR: species for VASP 4 files that have no species line.</summary>
+    public IReadOnlyList<string>? Species { get; init; }
+
+    /// <summary>CSV: name of the column holding CIF text (default "cif").</summary>
+    public string CifColumn { get; init; } = "cif";
+
+    /// <summary>CSV: name of the id column (default "id", else "material_id", else the row number).</summary>
+    public string? IdColumn { get; init; }
+
+    /// <summary>Receives one-line warnings (for example overlapping atoms); null ignores them.</summary>
+    public Action<string>? Warning { get; init; }
+}

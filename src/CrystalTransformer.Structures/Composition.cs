@@ -1,0 +1,171 @@
+using System.Globalization;
+
+namespace CrystalTransformer.Structures;
+
+/// <summary>
+/// Amounts of each element (in order of first appearance), with pymatgen's formula conventions:
+/// <see cref="Formula"/> = "Ca1 Ti1 O3" sorted by electronegativity, <see cref="ReducedFormula"/> = "CaTiO3".
+/// </summary>
+public sealed class Composition
+{
+    private const double AmountTolerance = 1e-8;
+    private readonly List<(Element Element, double Amount)> _amounts;
+
+    private static readonly Dictionary<string, string> SpecialFormulas = new(StringComparer.Ordinal)
+    {
+        ["LiO"] = "Li2O2", ["NaO"] = "Na2O2", ["KO"] = "K2O2", ["HO"] = "H2O2", ["CsO"] = "Cs2O2",
+        ["RbO"] = "Rb2O2", ["O"] = "O2", ["N"] = "N2", ["F"] = "F2", ["Cl"] = "Cl2", ["H"] = "H2",
+    };
+
+    public Composition(IEnumerable<(Element Element, double Amount)> amounts)
+    {
+        _amounts = new List<(Element, double)>();
+        foreach (var (e, a) in amounts)
+        {
+            int i = _amounts.FindIndex(t => t.Item1 == e);
+            if (i >= 0) _amounts[i] = (e, _amounts[i].Item2 + a);
+            else _amounts.Add((e, a));
+        }
+    }
+
+    public static Composition FromSites(IEnumerable<Site> sites) =>
+        new(sites.SelectMany(s => s.Occupants.Select(o => (o.Element, o.Occupancy))));
+
+    /// <summary>Parses "CaTiO3", "Fe2(SO4)3", "Li0.5CoO2" or "Ca1 Ti1 O3".</summary>
+    public static Composition Parse(string formula) => new(FormulaParser.Parse(formula));
+
+    /// <summary>Elements and amounts in order of first appearance.</summary>
+    public IReadOnlyList<(Element Element, double Amount)> Amounts => _amounts;
+
+    public IEnumerable<Element> Elements => _amounts.Select(t => t.Element);
+
+    public double this[Element e] => _amounts.FirstOrDefault(t => t.Element == e).Amount;
+
+    public double TotalAmount => _amounts.Sum(t => t.Amount);
+
+    /// <summary>Molar mass of the formula unit (Da).</summary>
+    public double Weight => _amounts.Sum(t => t.Amount * t.Element.AtomicWeight);
+
+    /// <summary>Atomic fraction of each element.</summary>
+    public IReadOnlyList<(Element Element, double Fraction)> Fractions
+    {
+        get
+        {
+            double total = TotalAmount;
+            return _amounts.Select(t => (t.Element, t.Amount / total)).ToArray();
+        }
+    }
+
+    /// <summary>pymatgen's Composition.formula: "Ca1 Ti1 O3", ordered by electronegativity.</summary>
+    public string Formula =>
+        string.Join(" ", SortedByElectronegativity(_amounts.Select(t => t.Element), bySymbolToo: false)
+            .Select(e => e.Symbol + FormatAmount(this[e], ignoreOnes: false)));
+
+    /// <summary>pymatgen's Composition.reduced_formula: "CaTiO3", gcd-reduced, with its special cases (O2, H2O2, ...).</summary>
+    public string ReducedFormula => ReducedFormulaAndFactor().Formula;
+
+    public (string Formula, double Factor) ReducedFormulaAndFactor()
+    {
+        bool allInt = _amounts.All(t => Math.Abs(t.Amount - Math.Round(t.Amount)) < AmountTolerance);
+        if (!allInt) return (Formula.Replace(" ", ""), 1);
+        var ints = _amounts.Select(t => (t.Element, Amount: (long)Math.Round(t.Amount))).ToList();
+        var (formula, factor) = Reduce(ints);
+        if (SpecialFormulas.TryGetValue(formula, out var special)) { formula = special; factor /= 2; }
+        return (formula, factor);
+    }
+
+    private static (string, double) Reduce(List<(Element Element, long Amount)> amounts)
+    {
+        var syms = SortedByElectronegativity(amounts.Select(t => t.Element), bySymbolToo: true)
+            .Where(e => Math.Abs(amounts.First(t => t.Element == e).Amount) > AmountTolerance).ToList();
+        long factor = 0;
+        foreach (var (_, a) in amounts) factor = Gcd(factor, Math.Abs(a));
+        if (factor == 0) factor = 1;
+        string polyanion = "";
+        if (syms.Count >= 3 && syms[^1].Electronegativity - syms[^2].Electronegativity < 1.65)
+        {
+            var poly = new List<(Element, long)> { (syms[^2], amounts.First(t => t.Element == syms[^2]).Amount / factor),
+                                                   (syms[^1], amounts.First(t => t.Element == syms[^1]).Amount / factor) };
+            var (polyForm, polyFactor) = Reduce(poly);
+            if (polyFactor != 1) polyanion = $"({polyForm}){(long)polyFactor}";
+        }
+        if (polyanion.Length > 0) syms = syms.Take(syms.Count - 2).ToList();
+        var parts = syms.Select(e => e.Symbol + FormatAmount((double)amounts.First(t => t.Element == e).Amount / factor, ignoreOnes: true));
+        return (string.Concat(parts) + polyanion, factor);
+    }
+
+    /// <summary>Stable sort by Pauling electronegativity as pymatgen does (elements without a value keep their place relative to each other).</summary>
+    internal static IEnumerable<Element> SortedByElectronegativity(IEnumerable<Element> elements, bool bySymbolToo)
+    {
+        var list = elements.ToList();
+        return bySymbolToo
+            ? list.OrderBy(e => ElectronegativityKey(e)).ThenBy(e => e.Symbol, StringComparer.Ordinal)
+            : list.OrderBy(e => ElectronegativityKey(e));
+    }
+
+    private static double ElectronegativityKey(Element e) => double.IsNaN(e.Electronegativity) ? double.PositiveInfinity : e.Electronegativity;
+
+    private static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
+
+    /// <summary>pymatgen's formula_double_format: integers without decimals, others rounded to 8 digits.</summary>
+    public static string FormatAmount(double amount, bool ignoreOnes)
+    {
+        if (ignoreOnes && amount == 1) return "";
+        if (Math.Abs(amount - Math.Truncate(amount)) < 1e-8) return ((long)Math.Truncate(amount)).ToString(CultureInfo.InvariantCulture);
+        return Math.Round(amount, 8).ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    public override string ToString() => Formula;
+}
+
+/// <summary>Parses chemical formulas with parentheses and fractional amounts.</summary>
+internal static class FormulaParser
+{
+    public static List<(Element, double)> Parse(string formula)
+    {
+        if (string.IsNullOrWhiteSpace(formula)) throw new InputError("empty formula");
+        int pos = 0;
+        var result = ParseGroup(formula.Replace(" ", ""), ref pos, 1.0);
+        if (pos != formula.Replace(" ", "").Length) throw new InputError($"cannot parse formula '{formula}' at position {pos + 1}");
+        if (result.Count == 0) throw new InputError($"formula '{formula}' names no element");
+        return result;
+    }
+
+    private static List<(Element, double)> ParseGroup(string s, ref int pos, double multiplier)
+    {
+        var list = new List<(Element, double)>();
+        while (pos < s.Length)
+        {
+            char c = s[pos];
+            if (c is '(' or '[')
+            {
+                pos++;
+                var inner = ParseGroup(s, ref pos, 1.0);
+                if (pos >= s.Length || s[pos] is not (')' or ']')) throw new InputError($"unbalanced parenthesis in formula '{s}'");
+                pos++;
+                double n = ParseNumber(s, ref pos);
+                list.AddRange(inner.Select(t => (t.Item1, t.Item2 * n * multiplier)));
+            }
+            else if (c is ')' or ']') break;
+            else if (char.IsUpper(c))
+            {
+                int start = pos++;
+                while (pos < s.Length && char.IsLower(s[pos])) pos++;
+                string sym = s[start..pos];
+                if (!PeriodicTable.TryGet(sym, out var e)) throw new InputError($"unknown element '{sym}' in formula '{s}'");
+                list.Add((e, ParseNumber(s, ref pos) * multiplier));
+            }
+            else throw new InputError($"unexpected character '{c}' in formula '{s}'");
+        }
+        return list;
+    }
+
+    private static double ParseNumber(string s, ref int pos)
+    {
+        int start = pos;
+        while (pos < s.Length && (char.IsDigit(s[pos]) || s[pos] == '.')) pos++;
+        if (start == pos) return 1.0;
+        return double.TryParse(s[start..pos], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new InputError($"bad amount '{s[start..pos]}' in formula '{s}'");
+    }
+}
