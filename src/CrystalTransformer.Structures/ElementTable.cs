@@ -159,32 +159,22 @@ public sealed class ElementTable
 
     /// <summary>
     /// Random control: independent N(0, 1) entries for Z = 1..maxZ, the same on every machine and .NET version for a
-    /// given seed (own SplitMix64 generator, Box–Muller), drawn row by row in order of Z.
+    /// given seed (<see cref="SeededRandom"/>, Box–Muller), drawn row by row in order of Z.
     /// </summary>
     public static ElementTable Random(int dimension, int seed, int maxZ = 100)
     {
         if (dimension < 1) throw new InputError($"random table dimension must be positive, got {dimension}");
         if (maxZ is < 1 or > PeriodicTable.MaxZ) throw new InputError($"random table size must be 1..{PeriodicTable.MaxZ}, got {maxZ}");
-        ulong state = (ulong)(uint)seed ^ 0x9E3779B97F4A7C15UL;
-        double Uniform()
-        {
-            // SplitMix64, top 53 bits → (0, 1].
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            return ((z >> 11) + 1) * (1.0 / 9007199254740992.0);
-        }
+        var rng = new SeededRandom((uint)seed);
         var rows = new List<(Element, IReadOnlyList<double>)>();
         foreach (var e in PeriodicTable.Elements.Take(maxZ))
         {
             var v = new double[dimension];
             for (int i = 0; i < dimension; i += 2)
             {
-                double r = Math.Sqrt(-2 * Math.Log(Uniform())), t = 2 * Math.PI * Uniform();
-                v[i] = r * Math.Cos(t);
-                if (i + 1 < dimension) v[i + 1] = r * Math.Sin(t);
+                var (g1, g2) = rng.NextGaussianPair();
+                v[i] = g1;
+                if (i + 1 < dimension) v[i + 1] = g2;
             }
             rows.Add((e, v));
         }
