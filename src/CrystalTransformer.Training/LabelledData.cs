@@ -32,6 +32,23 @@ public sealed class LabelledData
         Source = source; DataHash = dataHash; SplitDescription = splitDescription;
     }
 
+    /// <summary>
+    /// Keeps <paramref name="count"/> training entries chosen with a seeded shuffle (for learning curves and quick runs);
+    /// validation and test entries stay, so metrics remain comparable.
+    /// </summary>
+    public LabelledData WithTrainSubset(int count, int seed)
+    {
+        var train = IndicesOf(Split.Train);
+        if (count < 1) throw new InputError("--train-size must be at least 1");
+        if (count >= train.Length) return this;
+        new Random(seed).Shuffle(train);
+        var keep = new HashSet<int>(train.Take(count));
+        var indices = Enumerable.Range(0, Entries.Count).Where(i => Splits[i] != Split.Train || keep.Contains(i)).ToArray();
+        return new LabelledData(indices.Select(i => Entries[i]).ToArray(), Targets, indices.Select(i => Labels[i]).ToArray(),
+            indices.Select(i => Splits[i]).ToArray(), indices.Select(i => Rows[i]).ToArray(), Source, DataHash,
+            $"{SplitDescription}; training subset of {count} (System.Random seed {seed})");
+    }
+
     public int[] IndicesOf(Split split) => Enumerable.Range(0, Entries.Count).Where(i => Splits[i] == split).ToArray();
 
     /// <summary>

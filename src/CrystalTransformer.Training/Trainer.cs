@@ -183,11 +183,12 @@ public static class Trainer
     /// <summary>Sum over targets of the mean squared (or absolute) error of the labelled rows; NaN labels are masked out.</summary>
     public static Tensor Loss(Tensor predicted, Tensor target, LossKind kind)
     {
-        var labelled = target.isnan().logical_not();
+        var labelled = target.isnan().logical_not().to(predicted.dtype);
         var error = (predicted - target.nan_to_num(0.0)) * labelled;
         var perElement = kind == LossKind.L1 ? error.abs() : error.square();
-        var counts = labelled.sum(0).clamp_min(1);
-        return (perElement.sum(0) / counts).sum();
+        // dim: 0L, not 0: a literal 0 converts to the ScalarType enum and would pick sum(dtype: Byte).
+        var counts = labelled.sum(0L).clamp_min(1);
+        return (perElement.sum(0L) / counts).sum();
     }
 
     private static (double[][] Predictions, TargetMetrics[] Metrics) Evaluate(TrainableModel model, IReadOnlyList<ISample> samples, int[] indices,
