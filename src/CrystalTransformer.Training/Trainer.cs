@@ -57,7 +57,8 @@ public static class Trainer
         var scaler = TargetScaler.Fit(data);
         string dir = run.Directory;
         System.IO.Directory.CreateDirectory(dir);
-        string optionsHash = HashOf(JsonSerializer.Serialize(options, TrainingOptions.Json) + model.Config.ToJsonString());
+        // The time budget may change between sessions of one run; everything else must not.
+        string optionsHash = HashOf(JsonSerializer.Serialize(options with { MaxMinutes = 0 }, TrainingOptions.Json) + model.Config.ToJsonString());
 
         var samples = model.FeaturizeAll(data.Entries);
         var sizes = samples.Select(s => s.Size).ToArray();

@@ -119,7 +119,8 @@ public static class TorchCheckpointReader
             if (storages.TryGetValue(key, out var s)) return s;
             string dtype = (string)pid[1]!;
             var entry = entries.GetValueOrDefault(prefix + "data/" + key) ?? throw new InputError($"storage {key} is missing from the archive");
-            return storages[key] = new PickledStorage { DType = dtype, Read = () => entryBytes(entry) };
+            var data = entryBytes(entry); // read now: the archive is closed when the caller materialises tensors
+            return storages[key] = new PickledStorage { DType = dtype, Read = () => data };
         }
         using var reader = new BinaryReader(new MemoryStream(entryBytes(pkl)));
         return new Unpickler(reader, storage).Load();
