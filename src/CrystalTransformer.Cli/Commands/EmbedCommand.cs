@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CrystalTransformer.IO.ElementTables;
 using CrystalTransformer.Models;
 using CrystalTransformer.Models.Uae;
 using CrystalTransformer.Structures;
@@ -36,7 +37,7 @@ public static class EmbedCommand
             else
             {
                 table = UaeExtraction.FromTorchCheckpoint(c!);
-                UaeFolder.Write(table, outDir);
+                ElementTableIO.WriteUaeFolder(table.ToElementTable(Path.GetFileNameWithoutExtension(c!), c), outDir);
                 WriteMetadata(outDir, new JsonObject { ["source"] = "pytorch checkpoint", ["file"] = Path.GetFullPath(c!),
                     ["note"] = "the checkpoint does not record which elements were in its training data; every row is listed as trained" });
             }
@@ -55,7 +56,7 @@ public static class EmbedCommand
             if (model is not CrystalTransformerModel front)
                 throw new InputError($"model kind '{info.Kind}' has no ct-UAE layer (only the transformer front-end has)", modelFile);
             var table = UaeExtraction.FromModel(front, info.TrainedElements);
-            UaeFolder.Write(table, outDir);
+            ElementTableIO.WriteUaeFolder(table.ToElementTable(RunName(modelFile), modelFile), outDir);
             WriteMetadata(outDir, new JsonObject
             {
                 ["source"] = "ct pretrain", ["model_file"] = Path.GetFullPath(modelFile), ["epoch"] = info.Epoch,
@@ -65,6 +66,9 @@ public static class EmbedCommand
             return table;
         }
     }
+
+    private static string RunName(string modelFile) =>
+        Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelFile))) ?? "ct-uae";
 
     private static void WriteMetadata(string dir, JsonObject meta) =>
         AtomicFile.WriteAllText(Path.Combine(dir, MetadataFile), meta.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

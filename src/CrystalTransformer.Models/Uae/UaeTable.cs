@@ -42,6 +42,12 @@ public sealed class UaeTable
         return new UaeTable(vectors, trained);
     }
 
+    /// <summary>The shared element-table type (every row; the untrained ones flagged), e.g. for ElementTableIO.WriteUaeFolder.</summary>
+    public ElementTable ToElementTable(string name, string? source = null) =>
+        ElementTable.FromRows(name,
+            Enumerable.Range(1, MaxZ).Select(z => (PeriodicTable.Get(z), (IReadOnlyList<double>)Vectors[z - 1].Select(v => (double)v).ToArray())),
+            UntrainedElements, source: source);
+
     public IEnumerable<Element> TrainedElements => Enumerable.Range(1, MaxZ).Where(z => Trained[z - 1]).Select(PeriodicTable.Get);
     public IEnumerable<Element> UntrainedElements => Enumerable.Range(1, MaxZ).Where(z => !Trained[z - 1]).Select(PeriodicTable.Get);
 }

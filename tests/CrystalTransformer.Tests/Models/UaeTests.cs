@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CrystalTransformer.IO.ElementTables;
 using CrystalTransformer.Models;
 using CrystalTransformer.Models.Uae;
 using CrystalTransformer.Structures;
@@ -39,15 +40,18 @@ public class UaeTests
         Assert.Equal([10f + 0, 20 + 3, 30 + 6, 40 + 9], table.Vectors[0]); // W[:, 0] + b
         Assert.Equal([10f + 2, 20 + 5, 30 + 8, 40 + 11], table.Vectors[2]);
         string dir = TinyData.TempDir();
-        UaeFolder.Write(table, dir);
-        var csv = File.ReadAllLines(Path.Combine(dir, UaeFolder.CsvFile));
+        ElementTableIO.WriteUaeFolder(table.ToElementTable("t"), dir);
+        var csv = File.ReadAllLines(Path.Combine(dir, ElementTableIO.UaeFiles.Csv));
         Assert.Equal("element,f0,f1,f2,f3", csv[0]);
         Assert.Equal(["H", "Li"], csv.Skip(1).Select(l => l.Split(',')[0]));
-        Assert.Equal(["He"], File.ReadAllLines(Path.Combine(dir, UaeFolder.UntrainedFile)));
-        using var atomInit = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, UaeFolder.AtomInitFile)));
+        Assert.Equal(["He"], File.ReadAllLines(Path.Combine(dir, ElementTableIO.UaeFiles.Untrained)));
+        using var atomInit = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, ElementTableIO.UaeFiles.AtomInit)));
         Assert.Equal(["1", "2", "3"], atomInit.RootElement.EnumerateObject().Select(p => p.Name));
-        using var ee = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, UaeFolder.ElementEmbeddingsFile)));
+        using var ee = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, ElementTableIO.UaeFiles.ElementEmbeddingsJson)));
         Assert.Equal(["H", "Li"], ee.RootElement.EnumerateObject().Select(p => p.Name));
+        var back = ElementTableIO.ReadUaeFolder(dir);
+        Assert.True(back.IsUntrained(PeriodicTable.Get(2)));
+        Assert.Equal(table.Vectors[2].Select(v => (double)v), back.Vector(PeriodicTable.Get(3)));
     }
 
     [Theory]
