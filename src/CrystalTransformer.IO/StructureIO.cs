@@ -1,4 +1,6 @@
 using CrystalTransformer.IO.Cif;
+using CrystalTransformer.IO.ExtXyz;
+using CrystalTransformer.IO.Poscar;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO;
@@ -17,6 +19,8 @@ public static class StructureIO
     private static List<IStructureFormat> _formats =
     [
         new CifFormat(),
+        PoscarFormat.Instance,
+        ExtXyzFormat.Instance,
         new CsvCifFormat(),
     ];
 
@@ -102,6 +106,7 @@ public static class StructureIO
         foreach (var f in formats)
             foreach (var ext in f.Extensions)
                 if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
+        if (PoscarFormat.IsPoscarFileName(path) && formats.Contains(PoscarFormat.Instance)) return PoscarFormat.Instance;
         string head;
         try
         {
@@ -142,6 +147,7 @@ public static class StructureIO
         foreach (var f in Formats)
             foreach (var ext in f.Extensions)
                 if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
+        if (PoscarFormat.IsPoscarFileName(path)) return PoscarFormat.Instance;
         throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
     }
 
