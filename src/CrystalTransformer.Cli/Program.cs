@@ -9,6 +9,7 @@ foreach (var command in new Command[]
          {
              CrystalTransformer.Cli.Commands.PretrainCommand.Create(),
              CrystalTransformer.Cli.Commands.EmbedCommand.Create(),
+             CrystalTransformer.Cli.Commands.InspectCommand.Create(),
          })
     root.Subcommands.Add(command);
 

@@ -38,6 +38,12 @@ public class FuzzTests(ITestOutputHelper output)
             var frames = Enumerable.Range(0, 3).Select(j => nomad[(k * 3 + j) * 79 % nomad.Count]).ToArray();
             samples.Add(new Sample($"nomad{k}.extxyz", "extxyz", FormatTestHelpers.WriteAll(ExtXyzFormat.Instance, frames)));
         }
+        // CIFs: the CGCNN samples and fixture files of several programs' styles (symmetry, disorder, text fields).
+        foreach (var f in Directory.GetFiles(BuiltInData.PathOf("samples", "cgcnn_cif"), "*.cif").Order())
+            samples.Add(new Sample(Path.GetFileName(f), "cif", File.ReadAllText(f)));
+        foreach (var name in new[] { "real/cod_2100513.cif", "real/vesta_BaFe2As2_I1.cif", "synthetic/garnet_grossular.odd_formatting.cif",
+                     "synthetic/p21n_monoclinic.pauling.cif", "synthetic/corundum_Al2O3.hm_only.cif", "synthetic/nh4cl_deuterated.icsd.cif" })
+            samples.Add(new Sample(Path.GetFileName(name), "cif", File.ReadAllText(FormatTestHelpers.FixturePath("cif", name))));
         samples.Add(new Sample("GaN.vasp", "poscar", File.ReadAllText(FormatTestHelpers.FixturePath("Golden", "GaN.vasp"))));
         samples.Add(new Sample("GaN.extxyz", "extxyz", File.ReadAllText(FormatTestHelpers.FixturePath("Golden", "GaN.extxyz"))));
         return samples;
@@ -47,6 +53,7 @@ public class FuzzTests(ITestOutputHelper output)
     {
         ["poscar"] = PoscarFormat.Instance,
         ["extxyz"] = ExtXyzFormat.Instance,
+        ["cif"] = new CrystalTransformer.IO.Cif.CifFormat(),
     };
 
     private enum Outcome { Read, InputError }
