@@ -433,6 +433,24 @@ def main():
             with open(os.path.join(SYN, name), "w", newline="") as f:
                 f.write(extra[src.name](src))
             truths[name] = values(src.structure())
+    # P1 cells with elements pymatgen has no electronegativity for (He, Ne, Ar, Rf): Python's sort with NaN keys decides
+    # the site and formula order, which the reader reproduces (for fewer than 64 sites).
+    noble = random.Random(3)
+    pool = ["He", "Ne", "Ar", "Na", "Cl", "O", "Fe", "Kr", "Xe", "H", "C", "Rf", "Li", "F", "U", "Pt", "W"]
+    for k in range(12):
+        n = noble.choice([3, 5, 8, 12, 20, 40, 63])
+        els = noble.sample(pool, noble.randint(2, 6))
+        if not {"He", "Ne", "Ar", "Rf"} & set(els):
+            els.append(noble.choice(["He", "Ne", "Ar"]))
+        lines = [f"data_noble{k}", "_cell_length_a 10", "_cell_length_b 11", "_cell_length_c 12", "_cell_angle_alpha 90",
+                 "_cell_angle_beta 90", "_cell_angle_gamma 90", "_symmetry_space_group_name_H-M 'P 1'", "loop_",
+                 "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z",
+                 "_atom_site_occupancy"]
+        for i in range(n):
+            e = noble.choice(els)
+            lines.append(f"{e}{i} {e} {noble.random():.6f} {noble.random():.6f} {noble.random():.6f} {noble.choice([1, 1, 1, 0.5])}")
+        with open(os.path.join(SYN, f"noble_gas_p1_{k:02d}.cif"), "w") as f:
+            f.write("\n".join(lines) + "\n")
     # A multi-block file: a block without atoms, then two structures (the reader takes the first with atoms).
     multi = "data_global\n_publ_section_title 'two phases'\n\n" + icsd(SOURCES[5]) + "\n" + icsd(SOURCES[4])
     with open(os.path.join(SYN, "multiblock_rutile_wurtzite.cif"), "w") as f:
