@@ -50,10 +50,12 @@ internal static partial class CifStructureBuilder
             ? ["_atom_site_Cartn_x", "_atom_site_Cartn_y", "_atom_site_Cartn_z"]
             : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
         var xs = block.Column(coordTags[0])!;
+        bool looped = block.TryGetLoop(coordTags[0], out var atomLoop, out _);
+        if (looped && !atomLoop.IsComplete)
+            throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
+        if (xs.Count == 0) throw new InputError("atom site loop has no rows (truncated?)", source, looped ? atomLoop.Line : null);
         var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
         var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
-        if (block.TryGetLoop(coordTags[0], out var atomLoop, out _) && !atomLoop.IsComplete)
-            throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
         int n = xs.Count;
         var labels = SameLength(block.Column("_atom_site_label"), n);
         var types = SameLength(block.Column("_atom_site_type_symbol"), n);
