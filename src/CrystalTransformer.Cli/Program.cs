@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CrystalTransformer.Cli;
+using CrystalTransformer.Cli.Commands;
 
 var root = new RootCommand(
     "CrystalTransformer (ct): crystal structures, graphs, universal atomic embeddings (ct-UAE) and graph networks.");
@@ -7,6 +8,7 @@ var root = new RootCommand(
 // One file per command under Commands/; each exposes Create().
 foreach (var command in new Command[]
          {
+             AnalyzeCommand.Create(),
          })
     root.Subcommands.Add(command);
 

@@ -74,8 +74,9 @@ public static class RidgeCv
     }
 
     /// <summary>
-    /// The centred design X (m × d) as X = U diag(s) Vᵀ restricted to its non-null part: from the SVD when m &gt; d, else
-    /// from the eigendecomposition of the Gram matrix X Xᵀ (V then stays implicit, β = Xᵀ U diag(1/(s²+α)) Uᵀ y).
+    /// The centred design X (m × d) as X = U diag(s) Vᵀ restricted to its non-null part, from the eigendecomposition of
+    /// the smaller of XᵀX (then U = X V / s) and X Xᵀ (V then stays implicit, β = Xᵀ U diag(1/(s²+α)) Uᵀ y).
+    /// Directions with s² ≤ 1e-12 × the largest are null directions and dropped.
     /// </summary>
     private sealed record Basis(Matrix<double> U, double[] S2, Matrix<double>? V, double[] S);
 
@@ -83,17 +84,19 @@ public static class RidgeCv
     {
         int m = xs.GetLength(0), d = xs.GetLength(1);
         var X = Matrix<double>.Build.DenseOfArray(xs);
-        if (m > d)
-        {
-            var svd = X.Svd(computeVectors: true);
-            var u = svd.U.SubMatrix(0, m, 0, d);
-            var s = svd.S.ToArray();
-            return new Basis(u, s.Select(v => v * v).ToArray(), svd.VT.Transpose(), s);
-        }
-        var gram = X * X.Transpose();
-        var evd = gram.Evd(Symmetricity.Symmetric);
-        var lambda = evd.EigenValues.Select(c => Math.Max(0, c.Real)).ToArray();
-        return new Basis(evd.EigenVectors, lambda, null, lambda.Select(Math.Sqrt).ToArray());
+        bool primal = d < m;
+        var evd = (primal ? X.TransposeThisAndMultiply(X) : X.TransposeAndMultiply(X)).Evd(Symmetricity.Symmetric);
+        var lambda = evd.EigenValues.Select(c => c.Real).ToArray();
+        double max = lambda.DefaultIfEmpty(0).Max();
+        var keep = Enumerable.Range(0, lambda.Length).Where(i => lambda[i] > 1e-12 * max).ToArray();
+        var s2 = keep.Select(i => lambda[i]).ToArray();
+        var s = s2.Select(Math.Sqrt).ToArray();
+        var vectors = Matrix<double>.Build.Dense(primal ? d : m, keep.Length, (r, c) => evd.EigenVectors[r, keep[c]]);
+        if (!primal) return new Basis(vectors, s2, null, s);
+        var u = X * vectors;
+        for (int c = 0; c < keep.Length; c++)
+            for (int r = 0; r < m; r++) u[r, c] /= s[c];
+        return new Basis(u, s2, vectors, s);
     }
 
     /// <summary>The penalty with the smallest mean squared leave-one-out error (first on ties, as RidgeCV).</summary>
