@@ -11,13 +11,12 @@ public static class TextFiles
     /// <summary>The file name without a trailing ".gz" (to decide the format by extension).</summary>
     public static string WithoutGz(string path) => IsGzip(path) ? path[..^3] : path;
 
+    /// <summary>Opens a text file (gzip recognised by its content, see <see cref="StructureIO.OpenText"/>) with clear errors for missing files and folders.</summary>
     public static TextReader OpenText(string path)
     {
         if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, expected a file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (IsGzip(path)) stream = new GZipStream(stream, CompressionMode.Decompress);
-        return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        return StructureIO.OpenText(path);
     }
 
     public static string ReadAllText(string path)

@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using CrystalTransformer.Structures;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Models;
+
+/// <summary>
+/// One labelled or unlabelled example as the data layer delivers it: a crystal structure, or only a composition
+/// (the Materials Project compositions have no coordinates). Models that need coordinates reject composition-only entries.
+/// </summary>
+public sealed record DataEntry(string Id, Composition Composition, Structure? Structure = null)
+{
+    public static DataEntry From(Structure structure) => new(structure.Id, structure.Composition, structure);
+}
+
+/// <summary>One featurised example, computed once on the CPU before training (tokens, a graph, ...).</summary>
+public interface ISample
+{
+    /// <summary>Number of atoms or tokens; batches can be bucketed by it to cut padding.</summary>
+    int Size { get; }
+}
+
+/// <summary>Model inputs of one batch, already on the training device. Disposed by the loop after the step.</summary>
+public interface IBatch : IDisposable
+{
+    int Count { get; }
+}
+
+/// <summary>
+/// A network the shared training loop can train: the module itself, its featuriser and its collate function.
+/// Implement this for a new model kind (Transformer, CGCNN, MEGNet, ALIGNN) and register a factory in
+/// <see cref="ModelRegistry"/> so model files of that kind can be loaded again.
+/// <para>Contract: <see cref="Forward"/> returns standardised predictions of shape [batch, <see cref="TargetCount"/>];
+/// the loop owns targets, scaling, loss, masking of missing labels, optimiser and checkpoints.</para>
+/// </summary>
+public abstract class TrainableModel : nn.Module<IBatch, Tensor>
+{
+    protected TrainableModel(string name) : base(name) { }
+
+    /// <summary>Kind name stored in model files and used by <see cref="ModelRegistry"/> ("transformer", "cgcnn", ...).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Number of outputs (one per target).</summary>
+    public abstract int TargetCount { get; }
+
+    /// <summary>Architecture and featurisation settings: with the weights, everything needed to rebuild the model.</summary>
+    public abstract JsonObject Config { get; }
+
+    /// <summary>Turns one entry into a sample; throws <see cref="InputError"/> for entries the model cannot use.</summary>
+    public abstract ISample Featurize(DataEntry entry);
+
+    /// <summary>Featurises a whole data set (override to parallelise or cache, e.g. graph building).</summary>
+    public virtual IReadOnlyList<ISample> FeaturizeAll(IReadOnlyList<DataEntry> entries) => entries.Select(Featurize).ToArray();
+
+    /// <summary>
+    /// Stacks samples into one batch on <paramref name="device"/>. <paramref name="augmentation"/> is non-null only for
+    /// training batches; models that augment draw every random choice from it (or from torch's generator) so a seeded run
+    /// repeats exactly. Validation and test batches are never augmented.
+    /// </summary>
+    public abstract IBatch Collate(IReadOnlyList<ISample> samples, Device device, Random? augmentation);
+
+    /// <summary>
+    /// Parameters of the per-element input table (the ct-UAE layer of the Transformer; the embedding table of a graph
+    /// network). The loop freezes them or gives them their own learning rate. Empty when the model has none.
+    /// </summary>
+    public virtual IReadOnlyList<Parameter> ElementTableParameters => [];
+
+    /// <summary>Elements whose table rows receive gradient from these entries (for marking untrained rows).</summary>
+    public virtual IEnumerable<int> ElementsUsedBy(DataEntry entry) => entry.Composition.Elements.Select(e => e.Z);
+}
+
+/// <summary>Rebuilds models from the kind name and <see cref="TrainableModel.Config"/> stored in a model file.</summary>
+public static class ModelRegistry
+{
+    private static readonly Dictionary<string, Func<JsonObject, int, TrainableModel>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [CrystalTransformerModel.KindName] = (config, targets) => new CrystalTransformerModel(TransformerConfig.FromJson(config), targets),
+    };
+
+    /// <summary>Adds a model kind: <paramref name="factory"/> receives the stored config and the number of targets.</summary>
+    public static void Register(string kind, Func<JsonObject, int, TrainableModel> factory)
+    {
+        lock (Factories) Factories[kind] = factory;
+    }
+
+    public static IReadOnlyCollection<string> Kinds { get { lock (Factories) return Factories.Keys.ToArray(); } }
+
+    public static TrainableModel Create(string kind, JsonObject config, int targetCount)
+    {
+        Func<JsonObject, int, TrainableModel>? factory;
+        lock (Factories) Factories.TryGetValue(kind, out factory);
+        return factory is null
+            ? throw new InputError($"unknown model kind '{kind}' (known: {string.Join(", ", Kinds)})")
+            : factory(config, targetCount);
+    }
+}

@@ -1,0 +1,104 @@
+using CrystalTransformer.Models;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.Training;
+
+public enum Split { Train, Validation, Test }
+
+/// <summary>
+/// Entries with their target values (NaN = missing label) and their split. <see cref="Rows"/> are the 1-based rows or
+/// frame numbers in <see cref="Source"/>, used in error messages.
+/// </summary>
+public sealed class LabelledData
+{
+    public IReadOnlyList<DataEntry> Entries { get; }
+    public IReadOnlyList<string> Targets { get; }
+    /// <summary>[entry][target] raw values, NaN where the label is missing.</summary>
+    public double[][] Labels { get; }
+    public Split[] Splits { get; }
+    public int[] Rows { get; }
+    public string Source { get; }
+    /// <summary>sha256 of the data file(s) (hex), recorded with every run.</summary>
+    public string DataHash { get; }
+    /// <summary>How the split was made ("column 'split' of the file" or "random 80/10/10, seed 42").</summary>
+    public string SplitDescription { get; }
+
+    public LabelledData(IReadOnlyList<DataEntry> entries, IReadOnlyList<string> targets, double[][] labels, Split[] splits,
+        int[] rows, string source, string dataHash, string splitDescription)
+    {
+        if (entries.Count != labels.Length || entries.Count != splits.Length || entries.Count != rows.Length)
+            throw new ArgumentException("entries, labels, splits and rows differ in length");
+        Entries = entries; Targets = targets; Labels = labels; Splits = splits; Rows = rows;
+        Source = source; DataHash = dataHash; SplitDescription = splitDescription;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="count"/> training entries chosen with a seeded shuffle (for learning curves and quick runs);
+    /// validation and test entries stay, so metrics remain comparable.
+    /// </summary>
+    public LabelledData WithTrainSubset(int count, int seed)
+    {
+        var train = IndicesOf(Split.Train);
+        if (count < 1) throw new InputError("--train-size must be at least 1");
+        if (count >= train.Length) return this;
+        new Random(seed).Shuffle(train);
+        var keep = new HashSet<int>(train.Take(count));
+        var indices = Enumerable.Range(0, Entries.Count).Where(i => Splits[i] != Split.Train || keep.Contains(i)).ToArray();
+        return new LabelledData(indices.Select(i => Entries[i]).ToArray(), Targets, indices.Select(i => Labels[i]).ToArray(),
+            indices.Select(i => Splits[i]).ToArray(), indices.Select(i => Rows[i]).ToArray(), Source, DataHash,
+            $"{SplitDescription}; training subset of {count} (System.Random seed {seed})");
+    }
+
+    public int[] IndicesOf(Split split) => Enumerable.Range(0, Entries.Count).Where(i => Splits[i] == split).ToArray();
+
+    /// <summary>
+    /// Builds labelled data from structures: the requested labels, the split from the <c>split</c> info field when every
+    /// structure has one (train/val/test), else a seeded random 80/10/10 split.
+    /// </summary>
+    public static LabelledData FromStructures(IReadOnlyList<Structure> structures, IReadOnlyList<string> targets, string source,
+        string dataHash, int splitSeed = 42)
+    {
+        var entries = structures.Select((s, i) => DataEntry.From(s.Id.Length > 0 ? s : s.WithId($"{i + 1}"))).ToArray();
+        var labels = structures.Select(s => targets.Select(t => s.Label(t)).ToArray()).ToArray();
+        var rows = Enumerable.Range(1, structures.Count).ToArray();
+        for (int t = 0; t < targets.Count; t++)
+            if (structures.All(s => !s.Labels.ContainsKey(targets[t])))
+            {
+                var known = structures.SelectMany(s => s.Labels.Keys).Distinct().OrderBy(k => k, StringComparer.Ordinal);
+                throw new InputError($"no structure has the label '{targets[t]}' (labels in the file: {string.Join(", ", known)})", source);
+            }
+        Split[] splits;
+        string how;
+        if (structures.Count > 0 && structures.All(s => s.Info.ContainsKey("split")))
+        {
+            splits = structures.Select((s, i) => ParseSplit(s.Info["split"], source, i + 1)).ToArray();
+            how = "column 'split' of the data";
+        }
+        else
+        {
+            splits = RandomSplit(structures.Count, splitSeed);
+            how = $"random 80/10/10 (System.Random seed {splitSeed})";
+        }
+        return new LabelledData(entries, targets, labels, splits, rows, source, dataHash, how);
+    }
+
+    public static Split ParseSplit(string value, string source, int row) => value.Trim().ToLowerInvariant() switch
+    {
+        "train" => Split.Train,
+        "val" or "valid" or "validation" => Split.Validation,
+        "test" => Split.Test,
+        _ => throw new InputError($"split value '{value}' is not train, val or test", source, row),
+    };
+
+    /// <summary>Shuffles 0..n−1 with a seeded generator; the first 80 % train, the next 10 % validation, the rest test.</summary>
+    public static Split[] RandomSplit(int n, int seed)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(seed).Shuffle(order);
+        int nTrain = (int)Math.Round(0.8 * n), nVal = (int)Math.Round(0.1 * n);
+        var splits = new Split[n];
+        for (int k = 0; k < n; k++)
+            splits[order[k]] = k < nTrain ? Split.Train : k < nTrain + nVal ? Split.Validation : Split.Test;
+        return splits;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Training;
+
+/// <summary>Versions and machine facts recorded with every run.</summary>
+public sealed record RunEnvironment(string CtVersion, string TorchSharp, string LibTorch, string DotNet, string Os, string Cpu,
+    int Threads, string Device, string StartedUtc)
+{
+    public static RunEnvironment Capture(Device device) => new(
+        typeof(RunEnvironment).Assembly.GetName().Version?.ToString() ?? "",
+        typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "",
+        typeof(RunEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LibTorchVersion")?.Value ?? "",
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.OSDescription,
+        $"{RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical cores",
+        get_num_threads(),
+        device.ToString(),
+        DateTime.UtcNow.ToString("O"));
+
+    /// <summary>sha256 (hex) of files, in the given order.</summary>
+    public static string HashFiles(IEnumerable<string> paths)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        foreach (var p in paths)
+        {
+            using var s = File.OpenRead(p);
+            int n;
+            while ((n = s.Read(buffer)) > 0) sha.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
+
+/// <summary>Picks the compute device: CUDA when asked or available, with a one-line notice when it is not.</summary>
+public static class DeviceChoice
+{
+    /// <param name="requested">"auto", "cpu" or "cuda" (or "cuda:N").</param>
+    public static Device Resolve(string requested, Action<string>? notice)
+    {
+        string r = requested.Trim().ToLowerInvariant();
+        if (r == "cpu") return CPU;
+        if (r != "auto" && !r.StartsWith("cuda", StringComparison.Ordinal))
+            throw new Structures.InputError($"unknown device '{requested}' (use cpu, cuda or auto)");
+        if (cuda.is_available()) return r == "auto" ? CUDA : new Device(r);
+        notice?.Invoke("CUDA is not available (CPU-only libtorch or no GPU); training on the CPU");
+        return CPU;
+    }
+}

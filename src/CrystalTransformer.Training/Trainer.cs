@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrystalTransformer.Models;
+using CrystalTransformer.Structures;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Training;
+
+/// <summary>Where and how a run executes (not part of the model's recipe).</summary>
+public sealed record RunSettings
+{
+    public required string Directory { get; init; }
+    /// <summary>"auto", "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>torch intra-op threads; 0 keeps libtorch's default.</summary>
+    public int Threads { get; init; }
+    /// <summary>Continue from Directory/last.ct.</summary>
+    public bool Resume { get; init; }
+    /// <summary>Extra sections for config.json (how to reload the data, the recipe name, ...).</summary>
+    public JsonObject? Description { get; init; }
+}
+
+/// <summary>Final numbers of a run (also written to metrics.json).</summary>
+public sealed record TrainingResult(
+    int BestEpoch, int EpochsRun, bool StoppedByTimeLimit, double Seconds, string[] Targets,
+    Dictionary<string, TargetMetrics> Train, Dictionary<string, TargetMetrics> Validation, Dictionary<string, TargetMetrics> Test,
+    string ModelPath);
+
+/// <summary>
+/// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
+/// best.ct (model file of the best validation epoch), last.ct (checkpoint for --resume), metrics.json,
+/// test_predictions.csv.
+/// <para>Determinism: the model is initialised by the caller after torch.manual_seed(seed); every epoch re-seeds torch
+/// and the shuffling/augmentation generator from (seed, epoch), and learning rates are a pure function of the position
+/// in training, so a run resumed from last.ct repeats an uninterrupted run bit for bit at the same thread count.</para>
+/// </summary>
+public static class Trainer
+{
+    public const string BestFile = "best.ct", LastFile = "last.ct", LogFile = "log.csv", MetricsFile = "metrics.json",
+        ConfigFile = "config.json", EnvironmentFile = "environment.json", PredictionsFile = "test_predictions.csv";
+    private const string OptimizerEntry = "optimizer.bin", StateEntry = "state.json";
+
+    private sealed record LoopState(int NextEpoch, double BestScore, int BestEpoch, double Seconds, string OptionsHash);
+
+    public static TrainingResult Train(TrainableModel model, LabelledData data, TrainingOptions options, RunSettings run, ITrainingObserver observer)
+    {
+        options.Validate();
+        if (model.TargetCount != data.Targets.Count)
+            throw new ArgumentException($"model has {model.TargetCount} outputs but the data have {data.Targets.Count} targets");
+        if (run.Threads > 0) set_num_threads(run.Threads);
+        var device = DeviceChoice.Resolve(run.Device, observer.Message);
+        var scaler = TargetScaler.Fit(data);
+        string dir = run.Directory;
+        System.IO.Directory.CreateDirectory(dir);
+        // The time budget may change between sessions of one run; everything else must not.
+        string optionsHash = HashOf(JsonSerializer.Serialize(options with { MaxMinutes = 0 }, TrainingOptions.Json) + model.Config.ToJsonString());
+
+        var samples = model.FeaturizeAll(data.Entries);
+        var sizes = samples.Select(s => s.Size).ToArray();
+        int[] trainIdx = data.IndicesOf(Split.Train), valIdx = data.IndicesOf(Split.Validation), testIdx = data.IndicesOf(Split.Test);
+        var trainedElements = trainIdx.SelectMany(i => model.ElementsUsedBy(data.Entries[i])).Distinct().Order().ToArray();
+        var info = new ModelInfo
+        {
+            Kind = model.Kind, Config = model.Config, Targets = data.Targets.ToArray(), TargetMean = scaler.Mean, TargetStd = scaler.Std,
+            TrainedElements = trainedElements, DataHash = data.DataHash, DataSource = data.Source, Seed = options.Seed,
+        };
+
+        model.to(device);
+        var tableParams = model.ElementTableParameters;
+        if (options.ElementTable == ElementTableMode.Frozen) foreach (var p in tableParams) p.requires_grad = false;
+        var (optimizer, baseRates) = CreateOptimizer(model, tableParams, options);
+        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+
+        var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
+        string lastPath = Path.Combine(dir, LastFile), bestPath = Path.Combine(dir, BestFile), logPath = Path.Combine(dir, LogFile);
+        AtomicFile.CleanStale(lastPath);
+        AtomicFile.CleanStale(bestPath);
+        if (run.Resume)
+        {
+            state = LoadCheckpoint(lastPath, model, optimizer, optionsHash);
+            observer.Message($"resuming {dir} at epoch {state.NextEpoch + 1} of {options.Epochs}");
+            TruncateLog(logPath, state.NextEpoch);
+        }
+        else
+        {
+            WriteRunDescription(dir, model, data, options, run, device, scaler);
+            File.WriteAllText(logPath, LogHeader(data.Targets) + "\n");
+        }
+
+        // Standardised targets of every entry live on the device once; batches index into them.
+        using var allTargets = tensor(data.Labels.SelectMany((row, i) => row.Select((v, t) => double.IsNaN(v) ? float.NaN : scaler.Standardize(v, t))).ToArray(),
+            [data.Entries.Count, data.Targets.Count], device: device);
+        var planRng = new Random(options.Seed);
+        int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
+        observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
+        var clock = Stopwatch.StartNew();
+        bool timeLimited = false;
+        int epoch = state.NextEpoch;
+        for (; epoch < options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            long epochSeed = unchecked(options.Seed * 1_000_003L + epoch);
+            manual_seed(epochSeed);
+            var rng = new Random(unchecked((int)(epochSeed ^ (epochSeed >> 32))));
+            var batches = Batching.Plan(trainIdx, sizes, options.BatchSize, rng, options.BucketBySize);
+            model.train();
+            using var lossSum = zeros(1, dtype: float64, device: device);
+            double lr = 0;
+            for (int b = 0; b < batches.Count; b++)
+            {
+                using var scope = NewDisposeScope();
+                double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
+                int g = 0;
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
+                lr = options.LearningRate * factor;
+                var idx = batches[b];
+                using var input = model.Collate(idx.Select(i => samples[i]).ToArray(), device, rng);
+                var target = allTargets.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), device: device));
+                var loss = Loss(model.forward(input), target, options.Loss);
+                optimizer.zero_grad();
+                loss.backward();
+                if (options.GradientClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradientClip);
+                optimizer.step();
+                lossSum.add_(loss.detach().to(float64));
+                observer.BatchDone();
+            }
+            double trainLoss = lossSum.item<double>() / Math.Max(1, batches.Count); // the epoch's one synchronisation
+
+            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
+            double score = Score(valMetrics, scaler, options.Selection);
+            bool best = score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
+            double elapsed = state.Seconds + clock.Elapsed.TotalSeconds;
+            if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
+            state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
+            SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);
+            var record = new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss, valMetrics.Select(m => m.Mae).ToArray(), score, best,
+                epochClock.Elapsed.TotalSeconds);
+            File.AppendAllText(logPath, LogLine(record) + "\n");
+            observer.EpochDone(record);
+            if (options.MaxMinutes > 0 && elapsed >= options.MaxMinutes * 60 && epoch + 1 < options.Epochs)
+            {
+                timeLimited = true;
+                observer.Message($"time limit of {options.MaxMinutes} min reached after epoch {epoch + 1}");
+                epoch++;
+                break;
+            }
+        }
+        optimizer.Dispose();
+        return Finish(dir, data, samples, scaler, device, options, state, timeLimited, epoch, model);
+    }
+
+    /// <summary>Predictions in the targets' own units for <paramref name="indices"/> (eval mode, no augmentation).</summary>
+    public static double[][] Predict(TrainableModel model, IReadOnlyList<ISample> samples, IReadOnlyList<int> indices, TargetScaler scaler,
+        Device device, int batchSize)
+    {
+        model.eval();
+        int targets = model.TargetCount;
+        var result = new double[indices.Count][];
+        if (indices.Count == 0) return result;
+        using var noGrad = no_grad();
+        var parts = new List<Tensor>();
+        using (var outer = NewDisposeScope())
+        {
+            for (int start = 0; start < indices.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var chunk = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => samples[indices[k]]).ToArray();
+                using var input = model.Collate(chunk, device, null);
+                parts.Add(model.forward(input).MoveToOuterDisposeScope());
+            }
+            // One transfer for the whole set.
+            var all = cat(parts, 0).to(float64).cpu().data<double>().ToArray();
+            for (int i = 0; i < indices.Count; i++)
+                result[i] = Enumerable.Range(0, targets).Select(t => scaler.Restore(all[i * targets + t], t)).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>Sum over targets of the mean squared (or absolute) error of the labelled rows; NaN labels are masked out.</summary>
+    public static Tensor Loss(Tensor predicted, Tensor target, LossKind kind)
+    {
+        var labelled = target.isnan().logical_not().to(predicted.dtype);
+        var error = (predicted - target.nan_to_num(0.0)) * labelled;
+        var perElement = kind == LossKind.L1 ? error.abs() : error.square();
+        // dim: 0L, not 0: a literal 0 converts to the ScalarType enum and would pick sum(dtype: Byte).
+        var counts = labelled.sum(0L).clamp_min(1);
+        return (perElement.sum(0L) / counts).sum();
+    }
+
+    private static (double[][] Predictions, TargetMetrics[] Metrics) Evaluate(TrainableModel model, IReadOnlyList<ISample> samples, int[] indices,
+        LabelledData data, TargetScaler scaler, Device device, int batchSize)
+    {
+        var predictions = Predict(model, samples, indices, scaler, device, batchSize);
+        var metrics = Enumerable.Range(0, data.Targets.Count).Select(t => TargetMetrics.Compute(
+            indices.Select(i => data.Labels[i][t]).ToArray(), predictions.Select(p => p[t]).ToArray())).ToArray();
+        return (predictions, metrics);
+    }
+
+    private static double Score(TargetMetrics[] metrics, TargetScaler scaler, SelectionMetric selection)
+    {
+        if (selection == SelectionMetric.FirstTarget) return metrics[0].Mae;
+        var standardized = metrics.Select((m, t) => m.Mae / scaler.Std[t]).Where(v => !double.IsNaN(v)).ToArray();
+        return standardized.Length == 0 ? double.NaN : standardized.Average();
+    }
+
+    private static (OptimizerHelper Optimizer, double[] BaseRates) CreateOptimizer(TrainableModel model, IReadOnlyList<Parameter> table, TrainingOptions o)
+    {
+        var tableSet = new HashSet<Parameter>(table, ReferenceEqualityComparer.Instance);
+        var main = model.parameters().Where(p => !tableSet.Contains(p) && p.requires_grad).ToArray();
+        var groups = new List<(Parameter[] Params, double Rate)> { (main, o.LearningRate) };
+        if (table.Count > 0 && o.ElementTable != ElementTableMode.Frozen)
+            groups.Add((table.ToArray(), o.ElementTable == ElementTableMode.FineTune ? o.ElementTableLearningRate : o.LearningRate));
+        var rates = groups.Select(g => g.Rate).ToArray();
+        OptimizerHelper optimizer = o.Optimizer switch
+        {
+            OptimizerKind.Sgd => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Params, g.Rate, o.Momentum, 0, o.WeightDecay, false, false)), o.LearningRate,
+                o.Momentum, 0, o.WeightDecay),
+            _ => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Params, g.Rate, 0.9, 0.999, 1e-8, o.WeightDecay, false, false)), o.LearningRate,
+                weight_decay: o.WeightDecay),
+        };
+        return (optimizer, rates);
+    }
+
+    private static void SaveCheckpoint(string path, TrainableModel model, ModelInfo info, OptimizerHelper optimizer, LoopState state)
+    {
+        ModelFile.Save(path, model, info, new Dictionary<string, Action<Stream>>
+        {
+            [OptimizerEntry] = s => { using var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); },
+            [StateEntry] = s => JsonSerializer.Serialize(s, state, TrainingOptions.Json),
+        });
+    }
+
+    private static LoopState LoadCheckpoint(string path, TrainableModel model, OptimizerHelper optimizer, string optionsHash)
+    {
+        if (!File.Exists(path)) throw new InputError($"nothing to resume: no {LastFile} in the run directory", Path.GetDirectoryName(path));
+        var stateBytes = ModelFile.ReadEntry(path, StateEntry) ?? throw new InputError($"{LastFile} holds no training state", path);
+        var state = JsonSerializer.Deserialize<LoopState>(stateBytes, TrainingOptions.Json) ?? throw new InputError("empty training state", path);
+        if (state.OptionsHash != optionsHash)
+            throw new InputError("the checkpoint was made with other settings than config.json now holds; cannot resume", path);
+        var (saved, _) = ModelFile.Load(path);
+        using (saved)
+        using (no_grad())
+        {
+            var source = saved.state_dict();
+            foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
+            foreach (var (name, b) in model.named_buffers()) b.copy_(source[name]);
+        }
+        var optimizerBytes = ModelFile.ReadEntry(path, OptimizerEntry) ?? throw new InputError($"{LastFile} holds no optimizer state", path);
+        using (var r = new BinaryReader(new MemoryStream(optimizerBytes))) optimizer.load_state_dict(r);
+        return state;
+    }
+
+    private static TrainingResult Finish(string dir, LabelledData data, IReadOnlyList<ISample> samples, TargetScaler scaler, Device device,
+        TrainingOptions options, LoopState state, bool timeLimited, int epochsRun, TrainableModel trained)
+    {
+        string bestPath = Path.Combine(dir, BestFile);
+        var (best, _) = ModelFile.Load(bestPath, device);
+        using (best)
+        {
+            var sets = new Dictionary<Split, (double[][] Predictions, TargetMetrics[] Metrics)>();
+            foreach (var split in new[] { Split.Train, Split.Validation, Split.Test })
+                sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, options.BatchSize);
+            Dictionary<string, TargetMetrics> named(Split s) => data.Targets.Select((t, k) => (t, sets[s].Metrics[k])).ToDictionary(p => p.t, p => p.Item2);
+            var result = new TrainingResult(state.BestEpoch, epochsRun, timeLimited, state.Seconds, data.Targets.ToArray(),
+                named(Split.Train), named(Split.Validation), named(Split.Test), bestPath);
+            AtomicFile.WriteAllText(Path.Combine(dir, MetricsFile), JsonSerializer.Serialize(result, TrainingOptions.Json));
+            WritePredictions(Path.Combine(dir, PredictionsFile), data, data.IndicesOf(Split.Test), sets[Split.Test].Predictions);
+            return result;
+        }
+    }
+
+    private static void WritePredictions(string path, LabelledData data, int[] indices, double[][] predictions)
+    {
+        var sb = new StringBuilder("id");
+        foreach (var t in data.Targets) sb.Append(CultureInfo.InvariantCulture, $",{t},{t}_predicted");
+        sb.Append('\n');
+        for (int k = 0; k < indices.Length; k++)
+        {
+            sb.Append(Csv(data.Entries[indices[k]].Id));
+            for (int t = 0; t < data.Targets.Count; t++)
+                sb.Append(CultureInfo.InvariantCulture, $",{Number(data.Labels[indices[k]][t])},{Number(predictions[k][t])}");
+            sb.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    private static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+
+    private static void WriteRunDescription(string dir, TrainableModel model, LabelledData data, TrainingOptions options, RunSettings run,
+        Device device, TargetScaler scaler)
+    {
+        var config = new JsonObject
+        {
+            ["model"] = new JsonObject { ["kind"] = model.Kind, ["config"] = model.Config, ["parameters"] = model.parameters().Sum(p => p.numel()) },
+            ["training"] = JsonSerializer.SerializeToNode(options, TrainingOptions.Json),
+            ["data"] = new JsonObject
+            {
+                ["source"] = data.Source, ["sha256"] = data.DataHash, ["targets"] = new JsonArray(data.Targets.Select(t => (JsonNode)t).ToArray()),
+                ["split"] = data.SplitDescription,
+                ["train"] = data.IndicesOf(Split.Train).Length, ["validation"] = data.IndicesOf(Split.Validation).Length,
+                ["test"] = data.IndicesOf(Split.Test).Length,
+                ["target_mean"] = new JsonArray(scaler.Mean.Select(v => (JsonNode)v).ToArray()),
+                ["target_std"] = new JsonArray(scaler.Std.Select(v => (JsonNode)v).ToArray()),
+            },
+            ["seed"] = options.Seed,
+            ["device"] = device.ToString(),
+            ["threads"] = get_num_threads(),
+        };
+        if (run.Description is not null)
+            foreach (var (k, v) in run.Description) config[k] = v?.DeepClone();
+        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, EnvironmentFile), JsonSerializer.Serialize(RunEnvironment.Capture(device), TrainingOptions.Json));
+    }
+
+    private static string LogHeader(IReadOnlyList<string> targets) =>
+        "epoch,learning_rate,train_loss,val_score," + string.Join(",", targets.Select(t => $"val_mae_{t}")) + ",best,seconds";
+
+    private static string LogLine(EpochRecord r) => string.Join(",",
+        new[] { r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.LearningRate), Number(r.TrainLoss), Number(r.ValidationScore) }
+            .Concat(r.ValidationMae.Select(Number)).Append(r.IsBest ? "1" : "0").Append(r.Seconds.ToString("0.###", CultureInfo.InvariantCulture)));
+
+    private static void TruncateLog(string path, int epochsKept)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path);
+        var kept = lines.Take(1).Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out int e) && e <= epochsKept));
+        AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
+    }
+
+    private static string HashOf(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.Training;
+
+public enum OptimizerKind { Sgd, AdamW }
+
+public enum ScheduleKind { Constant, Step, MultiStep, Cosine }
+
+public enum LossKind { Mse, L1 }
+
+/// <summary>How the per-element input table is trained.</summary>
+public enum ElementTableMode
+{
+    /// <summary>Trained with the rest of the network at the main learning rate.</summary>
+    Train,
+    /// <summary>Fine-tuned at its own learning rate (<see cref="TrainingOptions.ElementTableLearningRate"/>).</summary>
+    FineTune,
+    /// <summary>Not updated.</summary>
+    Frozen,
+}
+
+/// <summary>Which validation number picks the best epoch.</summary>
+public enum SelectionMetric
+{
+    /// <summary>MAE of the first target (the paper's choice for multi-task runs).</summary>
+    FirstTarget,
+    /// <summary>Mean over targets of MAE / training std (unit-free; identical ordering to MAE for one target).</summary>
+    MeanStandardized,
+}
+
+/// <summary>Every setting of the shared training loop. Stored in the run directory's config.json.</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 128;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>SGD momentum (AdamW uses beta1 = 0.9, beta2 = 0.999).</summary>
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 0.0;
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    /// <summary>StepLR: epochs between decays.</summary>
+    public int StepSize { get; init; } = 10;
+    /// <summary>StepLR / MultiStepLR factor.</summary>
+    public double Gamma { get; init; } = 0.1;
+    /// <summary>MultiStepLR: epochs at which the rate is multiplied by <see cref="Gamma"/>.</summary>
+    public int[] Milestones { get; init; } = [];
+    /// <summary>Linear warm-up from 0 over this many epochs (counted in steps), before any schedule.</summary>
+    public double WarmupEpochs { get; init; }
+    /// <summary>Cosine: final learning rate as a fraction of the initial one.</summary>
+    public double MinLearningRateFactor { get; init; }
+    /// <summary>Clip the global gradient norm to this value; 0 = off.</summary>
+    public double GradientClip { get; init; }
+    public LossKind Loss { get; init; } = LossKind.Mse;
+    public ElementTableMode ElementTable { get; init; } = ElementTableMode.Train;
+    public double ElementTableLearningRate { get; init; } = 1e-5;
+    public SelectionMetric Selection { get; init; } = SelectionMetric.MeanStandardized;
+    /// <summary>Group crystals of similar size into batches to cut padding (shuffled order of batches).</summary>
+    public bool BucketBySize { get; init; }
+    public int Seed { get; init; } = 42;
+    /// <summary>Stop after the epoch during which this many minutes have passed; 0 = no limit (recorded in metrics).</summary>
+    public double MaxMinutes { get; init; }
+
+    public void Validate()
+    {
+        void require(bool ok, string what) { if (!ok) throw new InputError($"training setting: {what}"); }
+        require(Epochs >= 1, "epochs must be ≥ 1");
+        require(BatchSize >= 1, "batch size must be ≥ 1");
+        require(LearningRate > 0 && double.IsFinite(LearningRate), "learning rate must be positive");
+        require(WeightDecay >= 0, "weight decay must be ≥ 0");
+        require(StepSize >= 1, "step size must be ≥ 1");
+        require(Gamma > 0, "gamma must be positive");
+        require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, "warm-up must be shorter than the run");
+        require(MinLearningRateFactor is >= 0 and <= 1, "minimum learning-rate factor must be in [0, 1]");
+        require(GradientClip >= 0, "gradient clip must be ≥ 0");
+        require(ElementTableLearningRate >= 0, "element-table learning rate must be ≥ 0");
+        require(Momentum is >= 0 and < 1, "momentum must be in [0, 1)");
+    }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

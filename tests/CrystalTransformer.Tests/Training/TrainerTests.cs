@@ -1,0 +1,114 @@
+using System.Text.Json;
+using CrystalTransformer.Models;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Tests.Training;
+
+[Collection("torch")]
+public class TrainerTests
+{
+    private static TrainingResult Run(string dir, TrainingOptions options, bool resume = false, LabelledData? data = null)
+    {
+        data ??= TinyData.Structures();
+        set_num_threads(1);
+        manual_seed(options.Seed);
+        using var model = new CrystalTransformerModel(TinyData.TinyModel(), data.Targets.Count);
+        var run = new RunSettings { Directory = dir, Device = "cpu", Threads = 1, Resume = resume };
+        return Trainer.Train(model, data, options, run, new QuietObserver());
+    }
+
+    [Fact]
+    public void SameSeedAndThreadsGiveBitwiseIdenticalMetrics()
+    {
+        var a = Run(TinyData.TempDir(), TinyData.Options());
+        var b = Run(TinyData.TempDir(), TinyData.Options());
+        Assert.Equal(Serialize((a.BestEpoch, a.Train, a.Validation, a.Test)), Serialize((b.BestEpoch, b.Train, b.Validation, b.Test)));
+        Assert.Equal(File.ReadAllText(Path.Combine(Path.GetDirectoryName(a.ModelPath)!, Trainer.PredictionsFile)),
+            File.ReadAllText(Path.Combine(Path.GetDirectoryName(b.ModelPath)!, Trainer.PredictionsFile)));
+        var c = Run(TinyData.TempDir(), TinyData.Options() with { Seed = 6 });
+        Assert.NotEqual(a.Test["a"].Mae, c.Test["a"].Mae);
+    }
+
+    [Fact]
+    public void ResumedRunEndsWhereAnUninterruptedRunEnds()
+    {
+        var straight = Run(TinyData.TempDir(), TinyData.Options(epochs: 4));
+        string dir = TinyData.TempDir();
+        Run(dir, TinyData.Options(epochs: 4) with { MaxMinutes = 1e-9 }); // stops after the first epoch
+        Assert.Single(File.ReadAllLines(Path.Combine(dir, Trainer.LogFile)).Skip(1));
+        var resumed = Run(dir, TinyData.Options(epochs: 4) with { MaxMinutes = 1e-9 }, resume: true); // one more epoch
+        Assert.True(resumed.StoppedByTimeLimit);
+        var finished = Run(dir, TinyData.Options(epochs: 4) with { MaxMinutes = 1e-9 }, resume: true);
+        finished = Run(dir, TinyData.Options(epochs: 4) with { MaxMinutes = 1e-9 }, resume: true);
+        Assert.False(finished.StoppedByTimeLimit);
+        Assert.Equal(straight.BestEpoch, finished.BestEpoch);
+        Assert.Equal(Serialize(straight.Test), Serialize(finished.Test));
+        Assert.Equal(Serialize(straight.Validation), Serialize(finished.Validation));
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(dir, Trainer.LogFile)).Length);
+    }
+
+    [Fact]
+    public void ResumeRefusesChangedSettings()
+    {
+        string dir = TinyData.TempDir();
+        Run(dir, TinyData.Options(epochs: 2));
+        var error = Assert.Throws<InputError>(() => Run(dir, TinyData.Options(epochs: 2) with { LearningRate = 1 }, resume: true));
+        Assert.Contains("other settings", error.Message);
+    }
+
+    [Fact]
+    public void RunDirectoryHoldsEverythingAndModelFileRoundTrips()
+    {
+        string dir = TinyData.TempDir();
+        var data = TinyData.Structures(withMissing: true);
+        var result = Run(dir, TinyData.Options(epochs: 2), data: data);
+        foreach (var f in new[] { Trainer.BestFile, Trainer.LastFile, Trainer.LogFile, Trainer.MetricsFile, Trainer.ConfigFile, Trainer.EnvironmentFile, Trainer.PredictionsFile })
+            Assert.True(File.Exists(Path.Combine(dir, f)), f);
+        var env = File.ReadAllText(Path.Combine(dir, Trainer.EnvironmentFile));
+        Assert.Contains("lib_torch", env);
+        Assert.Contains("2.10.0", env);
+        Assert.Contains("\"sha256\"", File.ReadAllText(Path.Combine(dir, Trainer.ConfigFile)));
+        // b is missing in a quarter of the rows: masked in training, skipped in metrics.
+        int labelledTest = data.IndicesOf(Split.Test).Count(i => !double.IsNaN(data.Labels[i][1]));
+        Assert.Equal(labelledTest, result.Test["b"].Count);
+
+        var (model, info) = ModelFile.Load(Path.Combine(dir, Trainer.BestFile));
+        using (model)
+        {
+            Assert.Equal(["a", "b"], info.Targets);
+            var samples = model.FeaturizeAll(data.Entries);
+            var test = data.IndicesOf(Split.Test);
+            var predicted = Trainer.Predict(model, samples, test, info.Scaler, CPU, 16);
+            var lines = File.ReadAllLines(Path.Combine(dir, Trainer.PredictionsFile));
+            Assert.Equal(test.Length + 1, lines.Length);
+            var first = lines[1].Split(',');
+            Assert.Equal(predicted[0][0], double.Parse(first[2], System.Globalization.CultureInfo.InvariantCulture), 10);
+        }
+    }
+
+    [Fact]
+    public void FrozenElementTableDoesNotMove()
+    {
+        var data = TinyData.Structures();
+        manual_seed(1);
+        using var model = new CrystalTransformerModel(TinyData.TinyModel(), 2);
+        var before = model.ElementEmbedding.weight!.detach().clone();
+        var run = new RunSettings { Directory = TinyData.TempDir(), Device = "cpu", Threads = 1 };
+        Trainer.Train(model, data, TinyData.Options(epochs: 1) with { ElementTable = ElementTableMode.Frozen, WarmupEpochs = 0 }, run, new QuietObserver());
+        Assert.True(before.eq(model.ElementEmbedding.weight!.detach()).all().item<bool>());
+        var other = model.parameters().First(p => p.shape.Length == 2 && p.shape[1] == 3); // coordinate embedding moved
+        Assert.True(other.requires_grad);
+    }
+
+    private static string Serialize(object o) => JsonSerializer.Serialize(o, new JsonSerializerOptions(TrainingOptions.Json) { IncludeFields = true });
+
+    private sealed class QuietObserver : ITrainingObserver
+    {
+        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
+        public void BatchDone() { }
+        public void EpochDone(EpochRecord record) { }
+        public void Message(string line) { }
+    }
+}
