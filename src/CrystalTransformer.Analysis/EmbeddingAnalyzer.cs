@@ -85,7 +85,21 @@ public static class EmbeddingAnalyzer
 {
     public static AnalysisResult Run(IReadOnlyList<ElementTable> tables, AnalysisOptions options, Action<string>? log = null)
     {
+        try { return RunCore(tables, options, log); }
+        catch (AggregateException ae) when (ae.Flatten().InnerExceptions.FirstOrDefault(e => e is InputError) is InputError input)
+        {
+            // A bad input met inside a parallel loop is reported as itself, not as an aggregate.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(input);
+            throw;
+        }
+    }
+
+    private static AnalysisResult RunCore(IReadOnlyList<ElementTable> tables, AnalysisOptions options, Action<string>? log)
+    {
         if (tables.Count == 0) throw new InputError("no element table to analyse");
+        foreach (var t in tables)
+            if (t.Trained.Count < 4 * options.TrustworthinessK)
+                throw new InputError($"element table '{t.Name}' has only {t.Trained.Count} trained elements; the analyses need at least {4 * options.TrustworthinessK}", t.Source);
         Figures.Initialize();
         var total = Stopwatch.StartNew();
         var timings = new Dictionary<string, TimeSpan>();
@@ -162,8 +176,6 @@ public static class EmbeddingAnalyzer
     {
         var sw = Stopwatch.StartNew();
         var elements = table.Trained;
-        if (elements.Count < 4 * options.TrustworthinessK)
-            throw new InputError($"element table '{table.Name}' has only {elements.Count} trained elements; the analyses need at least {4 * options.TrustworthinessK}", table.Source);
         Directory.CreateDirectory(dir);
         var raw = table.Matrix(elements);
         var x = Prepare(raw, options);
