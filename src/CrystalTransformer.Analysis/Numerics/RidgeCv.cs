@@ -99,18 +99,25 @@ public static class RidgeCv
         return new Basis(u, s2, vectors, s);
     }
 
+    /// <summary>Uᵀ (y − mean).</summary>
+    private static double[] ProjectCentred(Basis b, double[] y, double yMean)
+    {
+        var p = new double[b.S2.Length];
+        for (int c = 0; c < p.Length; c++)
+        {
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += b.U[i, c] * (y[i] - yMean);
+            p[c] = s;
+        }
+        return p;
+    }
+
     /// <summary>The penalty with the smallest mean squared leave-one-out error (first on ties, as RidgeCV).</summary>
     private static double ChooseAlpha(Basis b, double[] y, IReadOnlyList<double> alphas)
     {
         int m = y.Length, r = b.S2.Length;
         double yMean = y.Average();
-        var uty = new double[r];
-        for (int c = 0; c < r; c++)
-        {
-            double s = 0;
-            for (int i = 0; i < m; i++) s += b.U[i, c] * (y[i] - yMean);
-            uty[c] = s;
-        }
+        var uty = ProjectCentred(b, y, yMean);
         double bestAlpha = alphas[0], bestError = double.PositiveInfinity;
         var shrink = new double[r];
         foreach (double alpha in alphas)
@@ -139,14 +146,7 @@ public static class RidgeCv
     private static double[] Coefficients(Basis b, double[,] xs, double[] y, double alpha)
     {
         int m = y.Length, d = xs.GetLength(1), r = b.S2.Length;
-        double yMean = y.Average();
-        var w = new double[r];
-        for (int c = 0; c < r; c++)
-        {
-            double s = 0;
-            for (int i = 0; i < m; i++) s += b.U[i, c] * (y[i] - yMean);
-            w[c] = s;
-        }
+        var w = ProjectCentred(b, y, y.Average());
         var beta = new double[d];
         if (b.V is not null)
         {
