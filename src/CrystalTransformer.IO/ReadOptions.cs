@@ -20,6 +20,9 @@ public sealed record ReadOptions
     /// <summary>CSV: name of the id column (default "id", else "material_id", else the row number).</summary>
     public string? IdColumn { get; init; }
 
+    /// <summary>Largest text a reader accepts, in characters (after decompression); larger input is a clear error, not a hang.</summary>
+    public long MaxTextLength { get; init; } = 256L << 20;
+
     /// <summary>Receives one-line warnings (for example overlapping atoms); null ignores them.</summary>
     public Action<string>? Warning { get; init; }
 }

@@ -56,63 +56,72 @@ public sealed class Composition
         }
     }
 
-    /// <summary>pymatgen's Composition.formula: "Ca1 Ti1 O3", ordered by electronegativity.</summary>
-    public string Formula =>
-        string.Join(" ", SortedByElectronegativity(_amounts.Select(t => t.Element), bySymbolToo: false)
-            .Select(e => e.Symbol + FormatAmount(this[e], ignoreOnes: false)));
+    /// <summary>pymatgen's Composition.formula: "Ca1 Ti1 O3", ordered by pymatgen's electronegativity (Python sort, so
+    /// elements without a value keep pymatgen's placement); amounts below 1e-8 are left out as pymatgen does.</summary>
+    public string Formula
+    {
+        get
+        {
+            var elements = Significant().Select(t => t.Element).ToList();
+            PymatgenConventions.PythonSort(elements, (x, y) => X(x) < X(y));
+            return string.Join(" ", elements.Select(e => e.Symbol + FormatAmount(this[e], ignoreOnes: false)));
+        }
+    }
 
     /// <summary>pymatgen's Composition.reduced_formula: "CaTiO3", gcd-reduced, with its special cases (O2, H2O2, ...).</summary>
     public string ReducedFormula => ReducedFormulaAndFactor().Formula;
 
     public (string Formula, double Factor) ReducedFormulaAndFactor()
     {
-        bool allInt = _amounts.All(t => Math.Abs(t.Amount - Math.Round(t.Amount)) < AmountTolerance);
+        var amounts = Significant().ToList();
+        if (amounts.Count == 0) return ("", 1);
+        bool allInt = amounts.All(t => Math.Abs(t.Amount - Math.Round(t.Amount)) < AmountTolerance);
         if (!allInt) return (Formula.Replace(" ", ""), 1);
-        var ints = _amounts.Select(t => (t.Element, Amount: (long)Math.Round(t.Amount))).ToList();
+        var ints = amounts.Select(t => (t.Element, Amount: (double)(long)Math.Round(t.Amount))).ToList();
         var (formula, factor) = Reduce(ints);
         if (SpecialFormulas.TryGetValue(formula, out var special)) { formula = special; factor /= 2; }
         return (formula, factor);
     }
 
-    private static (string, double) Reduce(List<(Element Element, long Amount)> amounts)
+    private IEnumerable<(Element Element, double Amount)> Significant() => _amounts.Where(t => Math.Abs(t.Amount) >= AmountTolerance);
+
+    private static double X(Element e) => PymatgenConventions.Electronegativity(e);
+
+    /// <summary>pymatgen's reduce_formula: sort by [X, symbol], divide by the gcd, and bracket a final polyanion.</summary>
+    private static (string, double) Reduce(List<(Element Element, double Amount)> amounts)
     {
-        var syms = SortedByElectronegativity(amounts.Select(t => t.Element), bySymbolToo: true)
-            .Where(e => Math.Abs(amounts.First(t => t.Element == e).Amount) > AmountTolerance).ToList();
-        long factor = 0;
-        foreach (var (_, a) in amounts) factor = Gcd(factor, Math.Abs(a));
-        if (factor == 0) factor = 1;
-        string polyanion = "";
-        if (syms.Count >= 3 && syms[^1].Electronegativity - syms[^2].Electronegativity < 1.65)
+        var syms = amounts.Select(t => t.Element).ToList();
+        // Python compares the keys [X, symbol] element by element; NaN differs from everything and is never less.
+        PymatgenConventions.PythonSort(syms, (p, q) => X(p) == X(q) ? string.CompareOrdinal(p.Symbol, q.Symbol) < 0 : X(p) < X(q));
+        double amountOf(Element e) => amounts.First(t => t.Element == e).Amount;
+        syms = syms.Where(e => Math.Abs(amountOf(e)) > AmountTolerance).ToList();
+        long factor = 1;
+        if (amounts.All(t => t.Amount == Math.Truncate(t.Amount)))
         {
-            var poly = new List<(Element, long)> { (syms[^2], amounts.First(t => t.Element == syms[^2]).Amount / factor),
-                                                   (syms[^1], amounts.First(t => t.Element == syms[^1]).Amount / factor) };
+            long g = 0;
+            foreach (var (_, a) in amounts) g = Gcd(g, Math.Abs((long)a));
+            factor = g == 0 ? 1 : g;
+        }
+        string polyanion = "";
+        if (syms.Count >= 3 && X(syms[^1]) - X(syms[^2]) < 1.65)
+        {
+            var poly = new List<(Element, double)> { (syms[^2], amountOf(syms[^2]) / factor), (syms[^1], amountOf(syms[^1]) / factor) };
             var (polyForm, polyFactor) = Reduce(poly);
             if (polyFactor != 1) polyanion = $"({polyForm}){(long)polyFactor}";
         }
         if (polyanion.Length > 0) syms = syms.Take(syms.Count - 2).ToList();
-        var parts = syms.Select(e => e.Symbol + FormatAmount((double)amounts.First(t => t.Element == e).Amount / factor, ignoreOnes: true));
+        var parts = syms.Select(e => e.Symbol + FormatAmount(amountOf(e) / factor, ignoreOnes: true));
         return (string.Concat(parts) + polyanion, factor);
     }
 
-    /// <summary>Stable sort by Pauling electronegativity as pymatgen does (elements without a value keep their place relative to each other).</summary>
-    internal static IEnumerable<Element> SortedByElectronegativity(IEnumerable<Element> elements, bool bySymbolToo)
-    {
-        var list = elements.ToList();
-        return bySymbolToo
-            ? list.OrderBy(e => ElectronegativityKey(e)).ThenBy(e => e.Symbol, StringComparer.Ordinal)
-            : list.OrderBy(e => ElectronegativityKey(e));
-    }
-
-    private static double ElectronegativityKey(Element e) => double.IsNaN(e.Electronegativity) ? double.PositiveInfinity : e.Electronegativity;
-
     private static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
 
-    /// <summary>pymatgen's formula_double_format: integers without decimals, others rounded to 8 digits.</summary>
+    /// <summary>pymatgen's formula_double_format: integers without decimals, others as Python prints round(x, 8).</summary>
     public static string FormatAmount(double amount, bool ignoreOnes)
     {
         if (ignoreOnes && amount == 1) return "";
         if (Math.Abs(amount - Math.Truncate(amount)) < 1e-8) return ((long)Math.Truncate(amount)).ToString(CultureInfo.InvariantCulture);
-        return Math.Round(amount, 8).ToString("R", CultureInfo.InvariantCulture);
+        return PymatgenConventions.PythonFloat(Math.Round(amount, 8, MidpointRounding.ToEven));
     }
 
     public override string ToString() => Formula;

@@ -14,8 +14,10 @@ public sealed class Lattice
         if (!matrix.IsFinite) throw new InputError("lattice has a non-finite component");
         double det = matrix.Determinant;
         if (!(Math.Abs(det) > 1e-8)) throw new InputError($"lattice volume is zero or degenerate ({det:G4} Å³)");
+        if (!double.IsFinite(det)) throw new InputError("lattice volume overflows (cell vectors too long)");
         Matrix = matrix;
         InverseMatrix = matrix.Inverse();
+        if (!InverseMatrix.IsFinite) throw new InputError("lattice cannot be inverted (cell vectors of wildly different scales)");
     }
 
     public Lattice(Vec3 a, Vec3 b, Vec3 c) : this(Mat3.FromRows(a, b, c)) { }

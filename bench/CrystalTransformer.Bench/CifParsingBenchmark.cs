@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using System.Globalization;
+using CrystalTransformer.IO;
+
+namespace CrystalTransformer.Bench;
+
+/// <summary>
+/// Parse rate of the perov5 CSV (7,996 CIFs, gzip) into structures on one thread, best of several runs, with
+/// pymatgen's rate on the same CIFs measured side by side when /usr/bin/python3 has pymatgen.
+/// </summary>
+public static class CifParsingBenchmark
+{
+    public static void Run(string[] args)
+    {
+        string path = BuiltInData.PathOf("perov5", "perov5.csv.gz");
+        int repeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+        StructureIO.Read(path); // warm-up (JIT, tables)
+        double best = double.MaxValue;
+        int count = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            count = StructureIO.Read(path).Count;
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        double rate = count / best;
+        Console.WriteLine($"ct       {count} structures in {best:F3} s = {rate:F0}/s (best of {repeats}, one thread, gzip + CSV + CIF)");
+        double? pymatgen = PythonReference.Rate("bench/python/perov5_cif_parse.py", path, "2000");
+        if (pymatgen is double p) Console.WriteLine($"ratio    {rate / p:F1}x pymatgen");
+    }
+}

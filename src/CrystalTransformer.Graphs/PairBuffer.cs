@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+
+namespace CrystalTransformer.Graphs;
+
+/// <summary>One neighbour found by the search: index, image offset relative to stored coordinates, squared distance.</summary>
+internal struct Pair
+{
+    public int J, Na, Nb, Nc;
+    public double D2;
+
+    public Pair(int j, int na, int nb, int nc, double d2) { J = j; Na = na; Nb = nb; Nc = nc; D2 = d2; }
+
+    /// <summary>Order used everywhere a neighbour list is sorted: squared distance, then index, then image (lexicographic).</summary>
+    public static int Compare(in Pair x, in Pair y)
+    {
+        int c = x.D2.CompareTo(y.D2);
+        if (c != 0) return c;
+        if (x.J != y.J) return x.J < y.J ? -1 : 1;
+        if (x.Na != y.Na) return x.Na < y.Na ? -1 : 1;
+        if (x.Nb != y.Nb) return x.Nb < y.Nb ? -1 : 1;
+        return x.Nc.CompareTo(y.Nc);
+    }
+}
+
+internal readonly struct PairComparer : IComparer<Pair>
+{
+    public int Compare(Pair x, Pair y) => Pair.Compare(x, y);
+}
+
+/// <summary>
+/// Append-only pair storage in fixed-size segments: growing never copies, so building a large list costs the final
+/// arrays plus one copy of the pairs, not the 2–3× of a doubling buffer.
+/// </summary>
+internal sealed class PairSegments
+{
+    private const int SegmentSize = 1 << 14;
+    private readonly List<Pair[]> _segments = new();
+    private Pair[] _current;
+    private int _used;
+
+    public PairSegments() { _current = new Pair[SegmentSize]; _segments.Add(_current); }
+
+    public long Count => (long)(_segments.Count - 1) * SegmentSize + _used;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int j, int na, int nb, int nc, double d2)
+    {
+        if (_used == SegmentSize) NewSegment();
+        _current[_used++] = new Pair(j, na, nb, nc, d2);
+    }
+
+    private void NewSegment()
+    {
+        _current = new Pair[SegmentSize];
+        _segments.Add(_current);
+        _used = 0;
+    }
+
+    /// <summary>Visits the stored pairs in order, segment by segment.</summary>
+    public IEnumerable<ArraySegment<Pair>> Segments()
+    {
+        for (int s = 0; s < _segments.Count; s++)
+            yield return new ArraySegment<Pair>(_segments[s], 0, s == _segments.Count - 1 ? _used : SegmentSize);
+    }
+}
+
+/// <summary>Struct adapter so the search loop is specialised for (and inlines) segment appends.</summary>
+internal struct SegmentSink : INeighborSink
+{
+    public PairSegments Target;
+    public SegmentSink(PairSegments target) => Target = target;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int j, int na, int nb, int nc, double d2) => Target.Add(j, na, nb, nc, d2);
+}
+
+/// <summary>A reusable list of pairs for one centre (k-nearest selection).</summary>
+internal struct PairList : INeighborSink
+{
+    public Pair[] Items;
+    public int Count;
+
+    public PairList(int capacity) { Items = new Pair[Math.Max(16, capacity)]; Count = 0; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int j, int na, int nb, int nc, double d2)
+    {
+        if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+        Items[Count++] = new Pair(j, na, nb, nc, d2);
+    }
+
+    public Span<Pair> AsSpan() => Items.AsSpan(0, Count);
+}

@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.IO.Cif;
+
+/// <summary>
+/// Turns a CIF data block into a <see cref="Structure"/> the way pymatgen's CifParser does (the reference for
+/// correctness): cell from the six parameters, symmetry operations, asymmetric unit expanded and wrapped into [0, 1),
+/// coincident sites merged (disordered sites when the species differ), sites ordered as pymatgen's
+/// get_sorted_structure. Deviations where pymatgen fails or is clearly wrong are noted where they happen.
+/// </summary>
+internal static partial class CifStructureBuilder
+{
+    /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
+    public static bool HasAtoms(CifBlock block) =>
+        block.Contains("_atom_site_fract_x") || block.Contains("_atom_site_Cartn_x");
+
+    public static Structure Build(CifBlock block, string source, ReadOptions options, string id)
+    {
+        var warn = options.Warning;
+        var lattice = CifLattice.Read(block, source, warn);
+        var symmetry = CifSymmetry.Read(block, source, warn);
+        var atoms = ReadAtoms(block, source, lattice, warn);
+        if (atoms.Count == 0)
+            throw new InputError("no atom site with positive occupancy", source, block.Line);
+        var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
+        WarnOverfilled(sites, source, block, warn);
+        var structure = new Structure(lattice.Lattice, sites, id, info: Info(block, symmetry));
+        return structure;
+    }
+
+    private static Dictionary<string, string> Info(CifBlock block, CifSymmetry symmetry)
+    {
+        var info = new Dictionary<string, string> { ["block"] = block.Name };
+        if (symmetry.Symbol is { Length: > 0 } sg) info["spacegroup"] = sg;
+        if (symmetry.Number is int n) info["spacegroup_number"] = n.ToString(CultureInfo.InvariantCulture);
+        return info;
+    }
+
+    /// <summary>One row of the atom-site loop after element and occupancy parsing.</summary>
+    private sealed record AtomRow(string Label, Element Element, double? Oxidation, double Occupancy, Vec3 Frac, int Line);
+
+    private static List<AtomRow> ReadAtoms(CifBlock block, string source, CifLattice lattice, Action<string>? warn)
+    {
+        bool cartesian = !block.Contains("_atom_site_fract_x");
+        string[] coordTags = cartesian
+            ? ["_atom_site_Cartn_x", "_atom_site_Cartn_y", "_atom_site_Cartn_z"]
+            : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
+        var xs = block.Column(coordTags[0])!;
+        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
+        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
+        if (block.TryGetLoop(coordTags[0], out var atomLoop, out _) && !atomLoop.IsComplete)
+            throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
+        int n = xs.Count;
+        var labels = SameLength(block.Column("_atom_site_label"), n);
+        var types = SameLength(block.Column("_atom_site_type_symbol"), n);
+        var occupancies = SameLength(block.Column("_atom_site_occupancy"), n);
+        if (ys.Count != n || zs.Count != n)
+            throw new InputError("atom site coordinates have different lengths", source, xs[0].Line);
+        if (labels is null && types is null)
+            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, xs[0].Line);
+
+        var oxidationTable = OxidationTable(block);
+        Func<Vec3, Vec3>? cartToFrac = cartesian ? CifLattice.CartesianToFractional(block, lattice, source) : null;
+
+        var rows = new List<AtomRow>(n);
+        var extra = new List<AtomRow>();
+        for (int i = 0; i < n; i++)
+        {
+            int line = xs[i].Line;
+            string label = labels?[i].Text ?? types![i].Text;
+            var typeValue = types?[i];
+            bool typeUsable = typeValue is { IsMissing: false } tv && tv.Text.Length > 0;
+            string symbolText = typeUsable ? typeValue!.Value.Text : label;
+
+            double occupancy = 1;
+            if (occupancies is not null && !occupancies[i].IsMissing)
+            {
+                // pymatgen falls back to 1 when the occupancy is not a number.
+                if (!CifNumber.TryParse(occupancies[i], out occupancy)) occupancy = 1;
+            }
+
+            var frac = ReadPoint(xs[i], ys[i], zs[i], coordTags, source, cartesian);
+            if (cartToFrac is not null) frac = cartToFrac(frac);
+
+            // Pauling File/Springer exports put "0.8Nb + 0.2Zr" in the type symbol: one row per element (as pymatgen).
+            if (typeUsable && labels is not null && PaulingMixture(symbolText, label) is { } mixture)
+            {
+                foreach (var (el, occ) in mixture)
+                    extra.Add(new AtomRow($"{el.Symbol}_fix{extra.Count}", el, null, occ, frac, line));
+                continue;
+            }
+
+            var element = CifSpecies.ParseElement(symbolText)
+                ?? throw new InputError($"unknown element '{symbolText}' in atom site {label}", source, typeValue?.Line ?? line);
+            double? oxidation = Oxidation(oxidationTable, symbolText, element);
+            if (occupancy > 0) rows.Add(new AtomRow(label, element, oxidation, occupancy, frac, line));
+        }
+        foreach (var row in extra) if (row.Occupancy > 0) rows.Add(row);
+        return rows;
+    }
+
+    private static IReadOnlyList<CifValue>? SameLength(IReadOnlyList<CifValue>? column, int n) =>
+        column is not null && column.Count == n ? column : null;
+
+    private static Vec3 ReadPoint(CifValue x, CifValue y, CifValue z, string[] tags, string source, bool cartesian)
+    {
+        double Coordinate(CifValue v, string tag)
+        {
+            if (!CifNumber.TryParse(v, out double d, dotIsZero: true))
+                throw new InputError(v.IsUnknown ? $"{tag} is unknown ('?')" : $"{tag} is not a number ('{Shorten(v.Text)}')", source, v.Line);
+            return d;
+        }
+        var p = new Vec3(Coordinate(x, tags[0]), Coordinate(y, tags[1]), Coordinate(z, tags[2]));
+        return cartesian ? p : new Vec3(Ideal(p.X), Ideal(p.Y), Ideal(p.Z));
+    }
+
+    /// <summary>pymatgen rounds 0.3333 and 0.6667 to exact thirds (relative 1e-4) so symmetry images coincide.</summary>
+    private static double Ideal(double v)
+    {
+        if (Math.Abs(1 - v / (1.0 / 3.0)) < 1e-4) return 1.0 / 3.0;
+        if (Math.Abs(1 - v / (2.0 / 3.0)) < 1e-4) return 2.0 / 3.0;
+        return v;
+    }
+
+    [GeneratedRegex(@"^\s*(?<occ>\d*\.?\d+)(?:\(\d*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
+    private static partial Regex MixturePart();
+
+    private static List<(Element, double)>? PaulingMixture(string typeSymbol, string label)
+    {
+        if (!typeSymbol.Contains(" + ")) return null;
+        var parts = typeSymbol.Split(" + ");
+        if (parts.Length <= label.Split(" + ").Length) return null;
+        var list = new List<(Element, double)>();
+        foreach (var part in parts)
+        {
+            var m = MixturePart().Match(part.Replace("<sup>", "").Replace("</sup>", ""));
+            if (!m.Success || !PeriodicTable.TryGet(m.Groups["el"].Value, out var el)) return null;
+            list.Add((el, double.Parse(m.Groups["occ"].Value, CultureInfo.InvariantCulture)));
+        }
+        return list;
+    }
+
+    /// <summary>_atom_type_symbol → _atom_type_oxidation_number, keyed both by the symbol and by it without its charge.</summary>
+    private static Dictionary<string, double>? OxidationTable(CifBlock block)
+    {
+        var symbols = block.Column("_atom_type_symbol");
+        var numbers = block.Column("_atom_type_oxidation_number");
+        if (symbols is null || numbers is null || symbols.Count != numbers.Count) return null;
+        var table = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            if (!CifNumber.TryParse(numbers[i], out double ox)) continue;
+            table[symbols[i].Text] = ox;
+            table[ChargeSuffix().Replace(symbols[i].Text, "")] = ox;
+        }
+        return table;
+    }
+
+    [GeneratedRegex(@"\d?[\+,\-]?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ChargeSuffix();
+
+    private static double? Oxidation(Dictionary<string, double>? table, string symbolText, Element element)
+    {
+        if (table is not null)
+        {
+            if (table.TryGetValue(symbolText, out double ox)) return ox;
+            if (table.TryGetValue(element.Symbol, out ox)) return ox;
+        }
+        return CifSpecies.ParseOxidationState(symbolText);
+    }
+
+    /// <summary>Species and amounts at one position, in order of first appearance (pymatgen's Composition).</summary>
+    private sealed class SiteSpecies
+    {
+        public readonly List<(Element Element, double? Oxidation, double Amount)> Items = new();
+        public string Label = "";
+
+        public void Add(Element e, double? ox, double amount)
+        {
+            for (int i = 0; i < Items.Count; i++)
+                if (Items[i].Element == e && Items[i].Oxidation == ox) { Items[i] = (e, ox, Items[i].Amount + amount); return; }
+            Items.Add((e, ox, amount));
+        }
+
+        /// <summary>Equal for equal species and amounts (to 1e-9), whatever their order.</summary>
+        public string Key() => string.Join(";", Items
+            .OrderBy(t => t.Element.Z).ThenBy(t => t.Oxidation ?? double.NegativeInfinity)
+            .Select(t => FormattableString.Invariant($"{t.Element.Z}/{t.Oxidation}/{Math.Round(t.Amount, 9):R}")));
+    }
+
+    /// <summary>
+    /// pymatgen's expansion: each asymmetric-unit row joins an earlier position that one of its images matches
+    /// (making a disordered site) or starts a new one; positions with equal species are expanded together, dropping
+    /// images that coincide (site tolerance, periodic); finally sites are sorted by electronegativity.
+    /// </summary>
+    private static Site[] Expand(List<AtomRow> rows, IReadOnlyList<SymmetryOperation> ops, double tolerance)
+    {
+        var keys = new CoordinateSet(tolerance);
+        var species = new List<SiteSpecies>();
+        foreach (var row in rows)
+        {
+            int match = -1;
+            if (keys.Count > 0)
+                foreach (var op in ops)
+                {
+                    match = keys.IndexOf(op.Apply(row.Frac));
+                    if (match >= 0) break;
+                }
+            if (match < 0)
+            {
+                keys.Add(row.Frac);
+                var s = new SiteSpecies { Label = row.Label };
+                s.Add(row.Element, row.Oxidation, row.Occupancy);
+                species.Add(s);
+            }
+            else species[match].Add(row.Element, row.Oxidation, row.Occupancy);
+        }
+
+        // Group positions with equal species (pymatgen sorts by composition and groups); order inside a group is kept.
+        var groups = new List<List<int>>();
+        var groupOf = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < species.Count; i++)
+        {
+            string key = species[i].Key();
+            if (groupOf.TryGetValue(key, out var g)) g.Add(i);
+            else groups.Add(groupOf[key] = [i]);
+        }
+
+        var sites = new List<Site>();
+        foreach (var group in groups)
+        {
+            var sp = species[group[0]];
+            var occupants = sp.Items.Select(t => new Occupant(t.Element, t.Amount, t.Oxidation)).ToArray();
+            var unique = new CoordinateSet(tolerance);
+            foreach (int k in group)
+            foreach (var op in ops)
+            {
+                var p = op.Apply(keys[k]);
+                p = new Vec3(p.X - Math.Floor(p.X), p.Y - Math.Floor(p.Y), p.Z - Math.Floor(p.Z));
+                if (unique.Contains(p)) continue;
+                unique.Add(p);
+                sites.Add(new Site(occupants, p, species[k].Label));
+            }
+        }
+        return SortLikePymatgen(sites);
+    }
+
+    /// <summary>pymatgen's Structure.get_sorted_structure: by average electronegativity, then species string.</summary>
+    internal static Site[] SortLikePymatgen(IEnumerable<Site> sites)
+    {
+        var keyed = sites.Select(s => (Site: s, En: AverageElectronegativity(s), Text: SpeciesString(s))).ToList();
+        PymatgenConventions.PythonSort(keyed, (a, b) =>
+        {
+            if (a.En < b.En) return true;
+            if (a.En > b.En) return false;
+            return string.CompareOrdinal(a.Text, b.Text) < 0;
+        });
+        return keyed.Select(k => k.Site).ToArray();
+    }
+
+    private static double AverageElectronegativity(Site s)
+    {
+        double sum = 0, n = 0;
+        foreach (var o in s.Occupants) { sum += PymatgenConventions.Electronegativity(o.Element) * Math.Abs(o.Occupancy); n += Math.Abs(o.Occupancy); }
+        return sum / n;
+    }
+
+    /// <summary>pymatgen's Site.species_string: "Fe" or "Fe3+" when ordered, else "Fe:0.500, Ni:0.500" in species order.</summary>
+    private static string SpeciesString(Site s)
+    {
+        if (s.Occupants.Count == 1 && s.Occupants[0].Occupancy == 1)
+            return CifSpecies.SpeciesString(s.Occupants[0].Element, s.Occupants[0].OxidationState);
+        var occ = s.Occupants.ToList();
+        PymatgenConventions.PythonSort(occ, (a, b) =>
+        {
+            double xa = PymatgenConventions.Electronegativity(a.Element), xb = PymatgenConventions.Electronegativity(b.Element);
+            if (double.IsNaN(xa)) xa = double.PositiveInfinity;
+            if (double.IsNaN(xb)) xb = double.PositiveInfinity;
+            if (xa != xb) return xa < xb;
+            if (a.Element != b.Element) return string.CompareOrdinal(a.Element.Symbol, b.Element.Symbol) < 0;
+            return (a.OxidationState ?? 0) < (b.OxidationState ?? 0);
+        });
+        return string.Join(", ", occ.Select(o =>
+            CifSpecies.SpeciesString(o.Element, o.OxidationState) + ":" + o.Occupancy.ToString("F3", CultureInfo.InvariantCulture)));
+    }
+
+    private static void WarnOverfilled(IReadOnlyList<Site> sites, string source, CifBlock block, Action<string>? warn)
+    {
+        if (warn is null) return;
+        var over = sites.FirstOrDefault(s => s.TotalOccupancy > 1 + 1e-8);
+        if (over is not null)
+            warn(InputError.Format($"site {over.Describe()} has total occupancy {over.TotalOccupancy:0.####} > 1 (kept as given)", source, block.Line));
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
+}

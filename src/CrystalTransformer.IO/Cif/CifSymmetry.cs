@@ -1,0 +1,117 @@
+using System.Globalization;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.IO.Cif;
+
+/// <summary>
+/// The symmetry operations of a CIF block, in pymatgen's order of preference: an explicit list
+/// (_symmetry_equiv_pos_as_xyz, _space_group_symop_operation_xyz), else the operations of the named space group
+/// (Hermann–Mauguin or Hall symbol), else of the space-group number, else the identity (P1) with a warning.
+/// </summary>
+internal sealed class CifSymmetry
+{
+    public required IReadOnlyList<SymmetryOperation> Operations { get; init; }
+    /// <summary>The Hermann–Mauguin symbol the file gives, if any.</summary>
+    public string? Symbol { get; init; }
+    public int? Number { get; init; }
+
+    /// <summary>More operations than any crystallographic setting needs (192 for F m -3 m) by a wide margin.</summary>
+    private const int MaxOperations = 2000;
+
+    private static readonly string[] ExplicitTags =
+    [
+        "_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz", "_space_group_symop.operation_xyz",
+        "_symmetry_equiv.pos_as_xyz",
+    ];
+
+    private static readonly string[] SymbolTags =
+    [
+        "_symmetry_space_group_name_H-M", "_symmetry_space_group_name_H_M", "_space_group_name_H-M_alt",
+        "_space_group.name_H-M_alt", "_space_group_name_H-M", "_space_group_name_H-M_ref",
+    ];
+
+    private static readonly string[] HallTags =
+        ["_space_group_name_Hall", "_symmetry_space_group_name_Hall", "_space_group.name_Hall"];
+
+    private static readonly string[] NumberTags =
+        ["_space_group_IT_number", "_symmetry_Int_Tables_number", "_space_group.IT_number"];
+
+    public static CifSymmetry Read(CifBlock block, string source, Action<string>? warn)
+    {
+        string? symbol = block.TryGetAny(out var hm, out _, SymbolTags) ? hm.Text.Trim() : null;
+        int? number = block.TryGetAny(out var nv, out _, NumberTags) && CifNumber.TryParse(nv, out double num)
+                      && num == Math.Floor(num) && num is >= 1 and <= 230 ? (int)num : null;
+
+        InputError? explicitError = null;
+        foreach (var tag in ExplicitTags)
+        {
+            var column = block.Column(tag);
+            if (column is null) continue;
+            var ops = ParseList(column, tag, source, out explicitError);
+            if (ops is not null && ops.Count > 0)
+                return new CifSymmetry { Operations = ops, Symbol = symbol, Number = number };
+        }
+
+        var fromTable = SpaceGroupOperations(block, symbol, number, source, warn);
+        if (fromTable is not null)
+        {
+            if (explicitError is not null)
+                warn?.Invoke(InputError.Format($"{explicitError.Reason}; using the space group's operations instead", source, explicitError.Line));
+            return new CifSymmetry { Operations = fromTable, Symbol = symbol, Number = number };
+        }
+        if (explicitError is not null) throw explicitError;
+
+        if (symbol is not null || number is not null || block.TryGetAny(out _, out _, HallTags))
+        {
+            string named = symbol ?? (number is int n ? $"number {n}" : "the Hall symbol");
+            throw new InputError($"space group '{named}' is not known and the file lists no symmetry operations", source, hm.Line > 0 ? hm.Line : block.Line);
+        }
+        warn?.Invoke(InputError.Format("no symmetry operations or space group given; reading as P1", source, block.Line));
+        return new CifSymmetry { Operations = [SymmetryOperation.Identity], Symbol = symbol, Number = number };
+    }
+
+    /// <summary>Parses a list of operations; returns null (with the error) when one cannot be read.</summary>
+    private static List<SymmetryOperation>? ParseList(IReadOnlyList<CifValue> values, string tag, string source, out InputError? error)
+    {
+        error = null;
+        var ops = new List<SymmetryOperation>(values.Count);
+        foreach (var v in values)
+        {
+            if (v.IsMissing) continue;
+            string text = v.Text.Trim();
+            // A one-column loop written as "1 'x,y,z'" yields the running numbers as separate values.
+            if (!v.Quoted && text.All(char.IsAsciiDigit)) continue;
+            if (!SymmetryOperation.TryParse(text, out var op, out string reason))
+            {
+                error = new InputError($"{tag}: cannot read symmetry operation '{Shorten(text)}': {reason}", source, v.Line);
+                return null;
+            }
+            ops.Add(op);
+            if (ops.Count > MaxOperations)
+            {
+                error = new InputError($"{tag}: more than {MaxOperations} symmetry operations", source, v.Line);
+                return null;
+            }
+        }
+        return ops;
+    }
+
+    private static List<SymmetryOperation>? SpaceGroupOperations(CifBlock block, string? symbol, int? number, string source, Action<string>? warn)
+    {
+        if (symbol is not null && SpaceGroupTable.TryFindBySymbol(symbol, out var group))
+            return group.Operations.ToList();
+        if (block.TryGetAny(out var hall, out _, HallTags) && SpaceGroupTable.TryFindByHall(hall.Text, out group))
+            return group.Operations.ToList();
+        if (number is int n && SpaceGroupTable.TryFindByNumber(n, out group))
+        {
+            if (symbol is not null)
+                warn?.Invoke(InputError.Format($"space group symbol '{symbol}' not recognised; using the standard setting of number {n}", source, block.Line));
+            return group.Operations.ToList();
+        }
+        return null;
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
+
+    public override string ToString() => $"{Symbol ?? Number?.ToString(CultureInfo.InvariantCulture) ?? "P1"} ({Operations.Count} operations)";
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CrystalTransformer.IO.Cif;
+
+/// <summary>One setting of a space group: its number, symbols and full list of operations.</summary>
+public sealed record SpaceGroupSetting(int Number, string Hall, string HermannMauguin, string UniversalSymbol,
+    IReadOnlyList<SymmetryOperation> Operations)
+{
+    public override string ToString() => $"{UniversalSymbol} (No. {Number}, {Operations.Count} operations)";
+}
+
+/// <summary>
+/// The 230 space groups in 752 settings (data/spacegroups/README.md: derived from pymatgen's tables, MIT).
+/// Symbol look-up first gives exactly pymatgen's choice, then accepts spellings pymatgen does not: any letter case,
+/// setting suffixes (":2", "Z"/"S" origin choices, ":H"/":R" or "H"/"R" axes, "(origin choice 2)"), and the old cubic
+/// notation without the bar ("Fm3m").
+/// </summary>
+public static partial class SpaceGroupTable
+{
+    private sealed class Tables
+    {
+        public readonly List<SpaceGroupSetting> Settings = new();
+        public readonly Dictionary<string, int> Pymatgen = new(StringComparer.Ordinal);
+        public readonly Dictionary<int, int> ByNumber = new();
+        public readonly Dictionary<string, int> Universal = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int> Folded = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int> Hall = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, List<int>> SettingsOfSymbol = new(StringComparer.Ordinal);
+    }
+
+    private static readonly Lazy<Tables> Data = new(Load);
+
+    public static IReadOnlyList<SpaceGroupSetting> Settings => Data.Value.Settings;
+
+    /// <summary>pymatgen's normalisation of a symbol: white space and underscores removed.</summary>
+    public static string Normalize(string symbol)
+    {
+        var sb = new StringBuilder(symbol.Length);
+        foreach (char c in symbol)
+            if (!char.IsWhiteSpace(c) && c != '_' && c != '\'' && c != '"') sb.Append(c);
+        return sb.ToString();
+    }
+
+    /// <summary>Looks up a Hermann–Mauguin symbol ("P 21/c", "F d -3 m :2", "R -3 m H", "Fm3m").</summary>
+    public static bool TryFindBySymbol(string symbol, out SpaceGroupSetting setting)
+    {
+        var t = Data.Value;
+        setting = null!;
+        string norm = Normalize(symbol);
+        if (norm.Length == 0) return false;
+        if (t.Pymatgen.TryGetValue(norm, out int id) || t.Universal.TryGetValue(norm, out id)) { setting = t.Settings[id]; return true; }
+        foreach (var candidate in Variants(symbol))
+        {
+            if (t.Pymatgen.TryGetValue(candidate, out id) || t.Universal.TryGetValue(candidate, out id)
+                || t.Folded.TryGetValue(candidate.ToLowerInvariant(), out id))
+            {
+                setting = t.Settings[id];
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Looks up a Hall symbol ("-P 2ybc"); spaces and letter case are not significant here.</summary>
+    public static bool TryFindByHall(string hall, out SpaceGroupSetting setting)
+    {
+        var t = Data.Value;
+        if (t.Hall.TryGetValue(Normalize(hall).ToLowerInvariant(), out int id)) { setting = t.Settings[id]; return true; }
+        setting = null!;
+        return false;
+    }
+
+    /// <summary>The setting pymatgen uses for a bare space-group number (hexagonal axes for R groups).</summary>
+    public static bool TryFindByNumber(int number, out SpaceGroupSetting setting)
+    {
+        var t = Data.Value;
+        if (t.ByNumber.TryGetValue(number, out int id)) { setting = t.Settings[id]; return true; }
+        setting = null!;
+        return false;
+    }
+
+    /// <summary>All settings sharing this setting's Hermann–Mauguin symbol (origin choices 1/2, hexagonal/rhombohedral axes).</summary>
+    public static IReadOnlyList<SpaceGroupSetting> Alternatives(SpaceGroupSetting setting)
+    {
+        var t = Data.Value;
+        return t.SettingsOfSymbol.TryGetValue(Normalize(setting.HermannMauguin), out var ids)
+            ? ids.Select(i => t.Settings[i]).ToArray()
+            : [setting];
+    }
+
+    /// <summary>True when the symbol names the setting explicitly (":1", ":2", ":H", ":R", ICSD's "Z"/"S"/"H"/"R", "origin").</summary>
+    public static bool NamesSetting(string symbol) => SettingSuffix().IsMatch(symbol.Trim()) || symbol.Contains(':')
+        || symbol.Contains("origin", StringComparison.OrdinalIgnoreCase);
+
+    [GeneratedRegex(@"\s+[ZSHR]$|[)]$", RegexOptions.CultureInvariant)]
+    private static partial Regex SettingSuffix();
+
+    [GeneratedRegex(@"\(?\s*origin\s*(choice)?\s*(?<n>[12])\s*\)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OriginPhrase();
+
+    [GeneratedRegex(@"([mnadbce])3", RegexOptions.CultureInvariant)]
+    private static partial Regex OldCubic();
+
+    /// <summary>Spellings to try after the exact ones, most specific first.</summary>
+    private static IEnumerable<string> Variants(string symbol)
+    {
+        string s = symbol.Trim().Trim('\'', '"').Trim();
+        var m = OriginPhrase().Match(s);
+        if (m.Success) s = s.Remove(m.Index, m.Length).Trim() + ":" + m.Groups["n"].Value;
+        // ICSD: "F d -3 m Z" (origin 2), "S" (origin 1), "R -3 m H" / "R" (axes).
+        var suffix = Regex.Match(s, @"^(?<sym>.*\S)\s+(?<s>[ZSHR])$");
+        if (suffix.Success)
+        {
+            string code = suffix.Groups["s"].Value switch { "Z" => "2", "S" => "1", var x => x };
+            s = suffix.Groups["sym"].Value + ":" + code;
+        }
+        string n = Normalize(s);
+        yield return n;
+        if (n.EndsWith(":1", StringComparison.Ordinal) || n.EndsWith(":2", StringComparison.Ordinal)
+            || n.EndsWith(":H", StringComparison.OrdinalIgnoreCase) || n.EndsWith(":R", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return n[..^2] + ":" + char.ToUpperInvariant(n[^1]);
+            yield return n[..^2]; // a setting we do not hold: fall back to the symbol
+        }
+        if (!n.Contains('-') && n.Contains('3') && OldCubic().IsMatch(n.Length > 1 ? n[1..] : n))
+            yield return n[0] + OldCubic().Replace(n[1..], "$1-3", 1);
+    }
+
+    private static Tables Load()
+    {
+        var t = new Tables();
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("spacegroups.txt.gz")
+            ?? throw new InvalidOperationException("space-group table resource is missing from the assembly");
+        using var gz = new GZipStream(stream, CompressionMode.Decompress);
+        using var reader = new StreamReader(gz, Encoding.UTF8);
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var f = line.Split('\t');
+            switch (f[0])
+            {
+                case "S":
+                    var ops = f[6].Split(';').Select(SymmetryOperation.Parse).ToArray();
+                    var setting = new SpaceGroupSetting(int.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4], f[5], ops);
+                    int id = t.Settings.Count;
+                    t.Settings.Add(setting);
+                    t.Universal.TryAdd(Normalize(setting.UniversalSymbol), id);
+                    if (setting.Hall.Length > 0) t.Hall.TryAdd(Normalize(setting.Hall).ToLowerInvariant(), id);
+                    string hm = Normalize(setting.HermannMauguin);
+                    if (!t.SettingsOfSymbol.TryGetValue(hm, out var list)) t.SettingsOfSymbol[hm] = list = new List<int>();
+                    if (!setting.UniversalSymbol.Contains('(')) list.Add(id);
+                    break;
+                case "P":
+                    t.Pymatgen[f[1]] = int.Parse(f[2], CultureInfo.InvariantCulture);
+                    break;
+                case "N":
+                    t.ByNumber[int.Parse(f[1], CultureInfo.InvariantCulture)] = int.Parse(f[2], CultureInfo.InvariantCulture);
+                    break;
+            }
+        }
+        // Case-insensitive look-ups keep pymatgen's choice first, then the settings' own symbols.
+        foreach (var (key, id) in t.Pymatgen) t.Folded.TryAdd(key.ToLowerInvariant(), id);
+        for (int i = 0; i < t.Settings.Count; i++)
+        {
+            t.Folded.TryAdd(Normalize(t.Settings[i].UniversalSymbol).ToLowerInvariant(), i);
+            t.Folded.TryAdd(Normalize(t.Settings[i].HermannMauguin).ToLowerInvariant(), i);
+        }
+        return t;
+    }
+}

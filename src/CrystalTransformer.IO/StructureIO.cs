@@ -1,0 +1,201 @@
+using System.IO.Compression;
+using System.Text;
+using CrystalTransformer.IO.Cif;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.IO;
+
+/// <summary>
+/// The one entry point for crystal files: <see cref="Read"/> takes a file (any registered format, chosen by extension or
+/// by content; ".gz" is decompressed transparently) or a folder in the CGCNN layout (id_prop.csv + &lt;id&gt;.cif), and
+/// <see cref="Write"/> writes any format that can be written. Formats are <see cref="IStructureFormat"/> instances in a
+/// registry.
+/// </summary>
+public static class StructureIO
+{
+    private static readonly object Gate = new();
+
+    // The built-in formats, in the order content sniffing tries them.
+    private static List<IStructureFormat> _formats =
+    [
+        new CifFormat(),
+        new CsvCifFormat(),
+    ];
+
+    /// <summary>The registered formats (a snapshot).</summary>
+    public static IReadOnlyList<IStructureFormat> Formats
+    {
+        get { lock (Gate) return _formats.ToArray(); }
+    }
+
+    /// <summary>Adds a format, replacing a registered one with the same name.</summary>
+    public static void Register(IStructureFormat format)
+    {
+        lock (Gate)
+        {
+            var list = _formats.Where(f => !f.Name.Equals(format.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            list.Add(format);
+            _formats = list;
+        }
+    }
+
+    /// <summary>The format with this name ("cif", "csv", ...); an error listing the known names otherwise.</summary>
+    public static IStructureFormat GetFormat(string name) =>
+        Formats.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new InputError($"unknown format '{name}' (known: {string.Join(", ", Formats.Select(f => f.Name))})");
+
+    /// <summary>Reads every structure of a file, or of a CGCNN folder.</summary>
+    public static IReadOnlyList<Structure> Read(string path, ReadOptions? options = null, string? format = null) =>
+        ReadLazy(path, options, format).ToList();
+
+    /// <summary>Like <see cref="Read"/>, but structures are parsed one at a time as the sequence is enumerated.</summary>
+    public static IEnumerable<Structure> ReadLazy(string path, ReadOptions? options = null, string? format = null)
+    {
+        options ??= ReadOptions.Default;
+        if (Directory.Exists(path)) return CgcnnFolder.Read(path, options);
+        if (!File.Exists(path)) throw new InputError("file not found", path);
+        var fmt = format is null ? DetectFormat(path, options) : GetFormat(format);
+        return Guarded(ReadFile(path, fmt, options), path);
+    }
+
+    /// <summary>The first structure of a file (an error when it holds none).</summary>
+    public static Structure ReadOne(string path, ReadOptions? options = null, string? format = null)
+    {
+        foreach (var s in ReadLazy(path, options, format)) return s;
+        throw new InputError("no structure in file", path);
+    }
+
+    /// <summary>Reads structures from text in a named format; <paramref name="source"/> names it in errors.</summary>
+    public static IReadOnlyList<Structure> ReadText(string text, string format, ReadOptions? options = null, string source = "<text>") =>
+        Guarded(GetFormat(format).Read(new StringReader(text), source, options ?? ReadOptions.Default), source).ToList();
+
+    private static IEnumerable<Structure> ReadFile(string path, IStructureFormat format, ReadOptions options)
+    {
+        using var reader = OpenText(path);
+        foreach (var s in format.Read(reader, path, options)) yield return s;
+    }
+
+    /// <summary>Turns low-level failures (corrupt gzip, unreadable file) into one-line input errors.</summary>
+    private static IEnumerable<Structure> Guarded(IEnumerable<Structure> inner, string source)
+    {
+        using var e = inner.GetEnumerator();
+        while (true)
+        {
+            Structure current;
+            try
+            {
+                if (!e.MoveNext()) yield break;
+                current = e.Current;
+            }
+            catch (InputError ex) when (ex.Origin is null) { throw ex.At(source); }
+            catch (InvalidDataException ex) { throw new InputError($"corrupt compressed data ({ex.Message})", source, inner: ex); }
+            catch (DecoderFallbackException ex) { throw new InputError($"text is not valid UTF-8 ({ex.Message})", source, inner: ex); }
+            catch (IOException ex) when (ex is not FileNotFoundException) { throw new InputError($"cannot read: {ex.Message}", source, inner: ex); }
+            yield return current;
+        }
+    }
+
+    /// <summary>Chooses a format from the file name (".gz" ignored), else from the first characters of the content.</summary>
+    public static IStructureFormat DetectFormat(string path, ReadOptions? options = null)
+    {
+        var formats = Formats;
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        foreach (var f in formats)
+            foreach (var ext in f.Extensions)
+                if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
+        string head;
+        try
+        {
+            using var reader = OpenText(path);
+            var buffer = new char[8192];
+            int n = reader.ReadBlock(buffer, 0, buffer.Length);
+            head = new string(buffer, 0, n);
+        }
+        catch (InvalidDataException ex) { throw new InputError($"corrupt compressed data ({ex.Message})", path, inner: ex); }
+        if (head.Contains('\0')) throw new InputError("binary data (NUL byte), not a crystal structure file", path);
+        foreach (var f in formats)
+            if (f.Sniff(head)) return f;
+        throw new InputError($"cannot tell the file format from its name or content (known formats: {string.Join(", ", formats.Select(f => f.Name))})", path);
+    }
+
+    /// <summary>Opens a text file, decompressing gzip (recognised by its magic bytes, whatever the name).</summary>
+    public static TextReader OpenText(string path)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            Stream input = stream;
+            if (stream.Length >= 2)
+            {
+                int b0 = stream.ReadByte(), b1 = stream.ReadByte();
+                stream.Position = 0;
+                if (b0 == 0x1f && b1 == 0x8b) input = new GZipStream(stream, CompressionMode.Decompress);
+            }
+            return new StreamReader(input, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes structures to a file in the given format (default: from the extension, ".gz" compresses). The file is
+    /// written to a temporary name and renamed, so an existing file is never left half-written.
+    /// </summary>
+    public static void Write(string path, IEnumerable<Structure> structures, string? format = null)
+    {
+        var list = structures as IReadOnlyList<Structure> ?? structures.ToList();
+        var fmt = format is null ? FormatForWriting(path) : GetFormat(format);
+        if (!fmt.CanWrite) throw new InputError($"format '{fmt.Name}' cannot be written", path);
+        string full = Path.GetFullPath(path);
+        string? dir = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Stream output = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                    ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
+                using (var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                {
+                    writer.NewLine = "\n";
+                    fmt.Write(writer, list);
+                }
+                if (!ReferenceEquals(output, file)) output.Dispose();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Writes one structure.</summary>
+    public static void Write(string path, Structure structure, string? format = null) => Write(path, [structure], format);
+
+    private static IStructureFormat FormatForWriting(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        foreach (var f in Formats)
+            foreach (var ext in f.Extensions)
+                if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
+        throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
+    }
+
+    /// <summary>The id a file gives its structure: the file name without ".gz" and its extension ("data/1000041.cif" → "1000041").</summary>
+    public static string IdFromPath(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
+        string stem = Path.GetFileNameWithoutExtension(name);
+        return stem.Length > 0 ? stem : name;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Compression;
+using CrystalTransformer.Graphs;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.Tests.Graphs;
+
+/// <summary>
+/// Neighbour lists and CGCNN graphs equal pymatgen's on every perov5 (7,996) and NOMAD 2018 (2,400) structure.
+/// The fixtures (made by Fixtures/Graphs/generate.py) hold each structure's own numbers and order-free hashes of
+/// pymatgen's pair sets, plus full lists for a sample; see the script for the exact definitions.
+/// </summary>
+public class PymatgenReferenceTests
+{
+    private const double Band = 1e-6;
+    private static readonly double[] Cutoffs = [4.0, 8.0];
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Graphs");
+
+    internal sealed record Entry(string Set, string Id, Structure Structure, Reference[] Lists, int CgcnnShort, double CgcnnWeightedSum);
+
+    internal sealed record Reference(int Count, ulong Hash1, ulong Hash2, double WeightedSum, HashSet<(int, int, int, int, int)> BandPairs);
+
+    private static readonly Lazy<List<Entry>> Entries = new(LoadEntries);
+
+    internal static List<Entry> LoadEntries()
+    {
+        var list = new List<Entry>();
+        using var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(Folder, "neighbors_reference.tsv.gz")), CompressionMode.Decompress));
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var f = line.Split('\t');
+            double[] Numbers(string s) => s.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            var l = Numbers(f[4]);
+            var lattice = new Lattice(new Mat3(l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7], l[8]));
+            var elements = f[5].Split(',').Select(z => PeriodicTable.Get(int.Parse(z, CultureInfo.InvariantCulture))).ToArray();
+            var c = Numbers(f[6]);
+            var coords = Enumerable.Range(0, elements.Length).Select(i => new Vec3(c[3 * i], c[3 * i + 1], c[3 * i + 2])).ToArray();
+            var structure = f[3] == "F" ? Structure.FromFractional(lattice, elements, coords, f[1]) : Structure.FromCartesian(lattice, elements, coords, f[1]);
+            var lists = new Reference[Cutoffs.Length];
+            for (int k = 0; k < Cutoffs.Length; k++)
+            {
+                int o = 7 + 5 * k;
+                var band = f[o + 4] == "-" ? new HashSet<(int, int, int, int, int)>() : f[o + 4].Split(';').Select(p =>
+                {
+                    var q = p.Split(':').Take(5).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                    return (q[0], q[1], q[2], q[3], q[4]);
+                }).ToHashSet();
+                lists[k] = new Reference(int.Parse(f[o], CultureInfo.InvariantCulture), ulong.Parse(f[o + 1], CultureInfo.InvariantCulture),
+                    ulong.Parse(f[o + 2], CultureInfo.InvariantCulture), double.Parse(f[o + 3], CultureInfo.InvariantCulture), band);
+            }
+            int tail = 7 + 5 * Cutoffs.Length;
+            list.Add(new Entry(f[0], f[1], structure, lists, int.Parse(f[tail], CultureInfo.InvariantCulture), double.Parse(f[tail + 1], CultureInfo.InvariantCulture)));
+        }
+        return list;
+    }
+
+    internal static ulong SplitMix(ulong x)
+    {
+        x ^= x >> 30; x *= 0xBF58476D1CE4E5B9UL;
+        x ^= x >> 27; x *= 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private static double Unit(ulong h) => (h >> 11) * (1.0 / (1UL << 53));
+
+    private static ulong Key(int i, int j, int a, int b, int c) =>
+        (ulong)i | (ulong)j << 16 | (ulong)(a + 128) << 32 | (ulong)(b + 128) << 40 | (ulong)(c + 128) << 48;
+
+    [Fact]
+    public void Fixture_covers_every_perov5_and_nomad_structure()
+    {
+        var entries = Entries.Value;
+        Assert.Equal(7996, entries.Count(e => e.Set == "perov5"));
+        Assert.Equal(2400, entries.Count(e => e.Set == "nomad"));
+        Assert.Contains(entries, e => e.Lists[1].BandPairs.Count > 0); // cells with pairs at exactly 8 Å exist and are checked
+    }
+
+    [Fact]
+    public void Neighbour_lists_equal_pymatgen_on_all_structures()
+    {
+        var failures = new ConcurrentQueue<string>();
+        long pairs = 0;
+        Parallel.ForEach(Entries.Value, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, entry =>
+        {
+            for (int k = 0; k < Cutoffs.Length; k++)
+            {
+                double r = Cutoffs[k];
+                var expected = entry.Lists[k];
+                var nl = NeighborList.Build(entry.Structure, r + Band);
+                ulong h1 = 0, h2 = 0;
+                double weighted = 0;
+                int count = 0;
+                var band = new HashSet<(int, int, int, int, int)>();
+                for (int p = 0; p < nl.Count; p++)
+                {
+                    double d = nl.Distances[p];
+                    if (d > r + Band) continue;
+                    int i = nl.Centers[p], j = nl.Neighbors[p], a = nl.Images[3 * p], b = nl.Images[3 * p + 1], c = nl.Images[3 * p + 2];
+                    if (d >= r - Band) { band.Add((i, j, a, b, c)); continue; }
+                    ulong key = Key(i, j, a, b, c);
+                    ulong h = SplitMix(key);
+                    h1 += h;
+                    h2 += SplitMix(key * 0x9E3779B97F4A7C15UL + 1);
+                    weighted += d * Unit(h);
+                    count++;
+                }
+                Interlocked.Add(ref pairs, count);
+                if (count != expected.Count || h1 != expected.Hash1 || h2 != expected.Hash2)
+                    failures.Enqueue($"{entry.Set} {entry.Id} at {r} Å: {count} pairs, pymatgen {expected.Count} (or the pair sets differ)");
+                else if (Math.Abs(weighted - expected.WeightedSum) > 1e-7 + 1e-11 * count)
+                    failures.Enqueue($"{entry.Set} {entry.Id} at {r} Å: distances differ (weighted sums {weighted:R} vs {expected.WeightedSum:R})");
+                if (!band.SetEquals(expected.BandPairs))
+                    failures.Enqueue($"{entry.Set} {entry.Id} at {r} Å: pairs at the cutoff differ ({band.Count} vs {expected.BandPairs.Count})");
+            }
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count} mismatches, first: {string.Join("; ", failures.Take(5))}");
+        Assert.True(pairs > 30_000_000); // the whole set was compared
+    }
+
+    [Fact]
+    public void Cgcnn_graphs_equal_the_official_recipe_on_all_structures()
+    {
+        var failures = new ConcurrentQueue<string>();
+        var settings = new CgcnnGraphSettings { PadMissing = false };
+        Parallel.ForEach(Entries.Value, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, entry =>
+        {
+            var g = GraphBuilder.Build(entry.Structure, settings);
+            var rows = g.RowOffsets();
+            double weighted = 0, tolerance = 1e-9;
+            for (int i = 0; i < g.NodeCount; i++)
+                for (int e = rows[i]; e < rows[i + 1]; e++)
+                {
+                    double w = Unit(SplitMix((ulong)i << 8 | (ulong)(e - rows[i])));
+                    weighted += g.Distances[e] * w;
+                    tolerance += 1e-6 * w; // float32 distances
+                }
+            if (g.SitesWithTooFewNeighbors != entry.CgcnnShort)
+                failures.Enqueue($"{entry.Set} {entry.Id}: {g.SitesWithTooFewNeighbors} short sites, official {entry.CgcnnShort}");
+            if (Math.Abs(weighted - entry.CgcnnWeightedSum) > tolerance)
+                failures.Enqueue($"{entry.Set} {entry.Id}: kept distances differ (weighted sums {weighted:R} vs {entry.CgcnnWeightedSum:R})");
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count} mismatches, first: {string.Join("; ", failures.Take(5))}");
+    }
+
+    private static IEnumerable<string[]> SampleLines()
+    {
+        using var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(Folder, "neighbors_sample.tsv.gz")), CompressionMode.Decompress));
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+            if (line.Length > 0) yield return line.Split('\t');
+    }
+
+    private static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Sampled_full_pair_lists_match_pair_by_pair()
+    {
+        var structures = Entries.Value.ToDictionary(e => (e.Set, e.Id), e => e.Structure);
+        var groups = SampleLines().Where(f => f[0] == "P").GroupBy(f => (f[1], f[2])).ToList();
+        Assert.True(groups.Count >= 40);
+        foreach (var group in groups)
+        {
+            var expected = group.ToDictionary(f => (I(f[3]), I(f[4]), I(f[5]), I(f[6]), I(f[7])), f => D(f[8]));
+            var nl = NeighborList.Build(structures[group.Key], 8.0);
+            var actual = new Dictionary<(int, int, int, int, int), double>();
+            for (int p = 0; p < nl.Count; p++)
+                if (nl.Distances[p] < 8.0 - Band)
+                    actual[(nl.Centers[p], nl.Neighbors[p], nl.Images[3 * p], nl.Images[3 * p + 1], nl.Images[3 * p + 2])] = nl.Distances[p];
+            Assert.Equal(expected.Count, actual.Count);
+            foreach (var (key, d) in expected)
+            {
+                Assert.True(actual.TryGetValue(key, out double mine), $"{group.Key}: missing pair {key}");
+                Assert.Equal(d, mine, 1e-9);
+            }
+        }
+    }
+
+    [Fact]
+    public void Sampled_cgcnn_neighbours_match_up_to_the_order_of_equidistant_neighbours()
+    {
+        var structures = Entries.Value.ToDictionary(e => (e.Set, e.Id), e => e.Structure);
+        var sites = SampleLines().Where(f => f[0] == "C").GroupBy(f => (f[1], f[2])).ToList();
+        Assert.True(sites.Count >= 40);
+        foreach (var structureGroup in sites)
+        {
+            var g = GraphBuilder.Build(structures[structureGroup.Key], new CgcnnGraphSettings { PadMissing = false });
+            var rows = g.RowOffsets();
+            foreach (var site in structureGroup.GroupBy(f => I(f[3])))
+            {
+                var reference = site.OrderBy(f => I(f[4])).Select(f => (J: I(f[5]), D: D(f[6]))).ToList();
+                var mine = Enumerable.Range(rows[site.Key], rows[site.Key + 1] - rows[site.Key]).Select(e => (J: g.EdgeTarget[e], D: (double)g.Distances[e])).ToList();
+                Assert.Equal(Math.Min(12, reference.Count), mine.Count);
+                for (int k = 0; k < mine.Count; k++) Assert.Equal(reference[k].D, mine[k].D, 1e-5);
+                // Neighbour indices agree shell by shell; in the last (cut) shell ours are a choice among pymatgen's.
+                int start = 0;
+                while (start < mine.Count)
+                {
+                    int end = start;
+                    while (end < reference.Count && Math.Abs(reference[end].D - reference[start].D) < Band) end++;
+                    var theirs = reference.Skip(start).Take(end - start).Select(x => x.J).Order().ToList();
+                    var ours = mine.Skip(start).Take(Math.Min(end, mine.Count) - start).Select(x => x.J).ToList();
+                    if (end <= mine.Count) Assert.Equal(theirs, ours.Order().ToList());
+                    else Assert.All(ours.GroupBy(j => j), gj => Assert.True(theirs.Count(t => t == gj.Key) >= gj.Count(), $"{structureGroup.Key} site {site.Key}: neighbour {gj.Key} not in the cut shell"));
+                    start = end;
+                }
+            }
+        }
+    }
+}
