@@ -1,3 +1,4 @@
+using System.Text;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO.Csv;
@@ -6,33 +7,31 @@ namespace CrystalTransformer.IO.Csv;
 public sealed record CsvRecord(string[] Fields, int Line);
 
 /// <summary>
-/// Streaming RFC 4180 CSV records (the parser of the CSV-with-CIF format): comma separated, fields optionally in double
-/// quotes, "" inside quotes is a quote, quoted fields may span lines (CIF text in a CSV column), LF or CRLF line ends.
-/// Fully blank lines are skipped. Each record carries the line it starts on, for error messages.
+/// Streaming RFC 4180 CSV reader: comma separated, fields optionally in double quotes, "" inside quotes is a quote,
+/// quoted fields may span lines (CIF text in a CSV column), LF or CRLF line ends. Fully blank lines are skipped.
 /// </summary>
 public static class CsvRowReader
 {
-<<<<<<< HEAD
     /// <summary>Largest field accepted (one CIF in a CSV column is a few kB; 64 M characters means a broken file).</summary>
     public const int MaxFieldLength = 64 << 20;
 
     /// <summary>Reads every record of a file (.gz transparently); the first record is usually the header.</summary>
-=======
-    /// <summary>Reads every record of a file (gzip recognised by its content); the first record is usually the header.</summary>
->>>>>>> analysis
     public static IEnumerable<CsvRecord> ReadFile(string path)
     {
         using var reader = TextFiles.OpenText(path);
         foreach (var record in Read(reader, path)) yield return record;
     }
 
-    /// <summary>Reads every record; <paramref name="source"/> names the text in errors (unterminated quote, oversized field).</summary>
+    /// <summary>Reads every record; <paramref name="source"/> names the text in errors (unterminated quote).</summary>
     public static IEnumerable<CsvRecord> Read(TextReader reader, string source)
     {
-        var records = new CsvRecordReader(reader, source);
-        while (records.TryRead(out var fields, out int line))
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        int line = 1, recordLine = 1;
+        bool inQuotes = false, fieldStarted = false, afterQuote = false;
+        int c;
+        while ((c = reader.Read()) >= 0)
         {
-<<<<<<< HEAD
             char ch = (char)c;
             if (inQuotes)
             {
@@ -79,10 +78,6 @@ public static class CsvRowReader
         {
             fields.Add(field.ToString());
             yield return new CsvRecord(fields.ToArray(), recordLine);
-=======
-            if (fields.Count == 1 && fields[0].Length == 0) continue;
-            yield return new CsvRecord(fields.ToArray(), line);
->>>>>>> analysis
         }
     }
 
