@@ -10,9 +10,12 @@ namespace CrystalTransformer.Bench;
 /// side by side (bench/python/read_formats.py) when /usr/bin/python3 has them. Rates are per CPU second of the
 /// process on both sides (the machine is shared, so wall-clock time is printed too but not compared).
 /// </summary>
-public static class FormatReadingBenchmark
+public sealed class FormatReadingBenchmark : IBenchmark
 {
-    public static void Run(string[] args)
+    public string Name => "formats";
+    public string Description => "NOMAD extxyz and sample POSCAR reading rates (CPU time), vs ASE and pymatgen";
+
+    public int Run(string[] args)
     {
         int repeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 
@@ -37,6 +40,7 @@ public static class FormatReadingBenchmark
         Console.WriteLine($"ct       {poscars} POSCARs ({files.Length} files x {passes}) in {poscarCpu:F3} s CPU ({poscarWall:F3} s wall) = {poscarRate:F0}/s (best of {repeats})");
         Ratio(poscarRate, "pymatgen", "poscar-pymatgen", folder, passes.ToString(CultureInfo.InvariantCulture));
         Ratio(poscarRate, "ASE", "poscar-ase", folder, passes.ToString(CultureInfo.InvariantCulture));
+        return 0;
     }
 
     /// <summary>Best CPU time (and the wall time of that run) over several runs after a warm-up.</summary>
