@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
 using CrystalTransformer.IO;
-using CrystalTransformer.IO.ExtXyz;
 using CrystalTransformer.Structures;
 using static CrystalTransformer.Tests.IO.FormatTestHelpers;
 
@@ -23,12 +22,7 @@ public class NomadExtXyzReferenceTests
         return (JsonSerializer.Deserialize<Reference[]>(json)!, JsonSerializer.Deserialize<PymatgenSummary[]>(json)!);
     }
 
-    internal static List<Structure> ReadNomad()
-    {
-        var path = BuiltInData.PathOf("nomad2018", "train.extxyz.gz");
-        using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
-        return ExtXyzFormat.Instance.Read(reader, path, ReadOptions.Default).ToList();
-    }
+    internal static IReadOnlyList<Structure> ReadNomad() => StructureIO.Read(BuiltInData.PathOf("nomad2018", "train.extxyz.gz"));
 
     [Fact]
     public void AllFramesMatchAseAndPymatgen()
