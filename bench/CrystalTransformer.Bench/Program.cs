@@ -4,6 +4,7 @@ using CrystalTransformer.Bench;
 var benchmarks = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
     ["cif"] = CifParsingBenchmark.Run,
+    ["analyze"] = AnalyzeBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
