@@ -4,6 +4,8 @@ using CrystalTransformer.Bench;
 var benchmarks = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
     ["cif"] = CifParsingBenchmark.Run,
+    ["transformer"] = TrainingThroughputBenchmark.Run,
+    ["padding"] = PaddingBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
