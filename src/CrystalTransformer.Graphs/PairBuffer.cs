@@ -33,25 +33,28 @@ internal readonly struct PairComparer : IComparer<Pair>
 /// </summary>
 internal sealed class PairSegments
 {
-    private const int SegmentSize = 1 << 14;
+    // Segments grow from small (cheap for the many small structures of a data set) to a cap (no copying, bounded slack).
+    private const int FirstSegment = 256, MaxSegment = 1 << 16;
     private readonly List<Pair[]> _segments = new();
     private Pair[] _current;
     private int _used;
+    private long _full; // pairs in the segments before the current one
 
-    public PairSegments() { _current = new Pair[SegmentSize]; _segments.Add(_current); }
+    public PairSegments() { _current = new Pair[FirstSegment]; _segments.Add(_current); }
 
-    public long Count => (long)(_segments.Count - 1) * SegmentSize + _used;
+    public long Count => _full + _used;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int j, int na, int nb, int nc, double d2)
     {
-        if (_used == SegmentSize) NewSegment();
+        if (_used == _current.Length) NewSegment();
         _current[_used++] = new Pair(j, na, nb, nc, d2);
     }
 
     private void NewSegment()
     {
-        _current = new Pair[SegmentSize];
+        _full += _current.Length;
+        _current = new Pair[Math.Min(MaxSegment, 2 * _current.Length)];
         _segments.Add(_current);
         _used = 0;
     }
@@ -60,7 +63,7 @@ internal sealed class PairSegments
     public IEnumerable<ArraySegment<Pair>> Segments()
     {
         for (int s = 0; s < _segments.Count; s++)
-            yield return new ArraySegment<Pair>(_segments[s], 0, s == _segments.Count - 1 ? _used : SegmentSize);
+            yield return new ArraySegment<Pair>(_segments[s], 0, s == _segments.Count - 1 ? _used : _segments[s].Length);
     }
 }
 

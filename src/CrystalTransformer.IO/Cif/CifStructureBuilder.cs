@@ -20,12 +20,14 @@ internal static partial class CifStructureBuilder
     {
         var warn = options.Warning;
         var lattice = CifLattice.Read(block, source, warn);
-        var symmetry = CifSymmetry.Read(block, source, warn);
+        var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);
         if (atoms.Count == 0)
             throw new InputError("no atom site with positive occupancy", source, block.Line);
         var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
+        sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverfilled(sites, source, block, warn);
+        WarnOverlaps(sites, lattice.Lattice, source, block, warn);
         var structure = new Structure(lattice.Lattice, sites, id, info: Info(block, symmetry));
         return structure;
     }
@@ -48,10 +50,12 @@ internal static partial class CifStructureBuilder
             ? ["_atom_site_Cartn_x", "_atom_site_Cartn_y", "_atom_site_Cartn_z"]
             : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
         var xs = block.Column(coordTags[0])!;
+        bool looped = block.TryGetLoop(coordTags[0], out var atomLoop, out _);
+        if (looped && !atomLoop.IsComplete)
+            throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
+        if (xs.Count == 0) throw new InputError("atom site loop has no rows (truncated?)", source, looped ? atomLoop.Line : null);
         var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
         var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
-        if (block.TryGetLoop(coordTags[0], out var atomLoop, out _) && !atomLoop.IsComplete)
-            throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
         int n = xs.Count;
         var labels = SameLength(block.Column("_atom_site_label"), n);
         var types = SameLength(block.Column("_atom_site_type_symbol"), n);
@@ -108,7 +112,7 @@ internal static partial class CifStructureBuilder
     {
         double Coordinate(CifValue v, string tag)
         {
-            if (!CifNumber.TryParse(v, out double d, dotIsZero: true))
+            if (!CifNumber.TryParse(v, out double d, dotIsZero: true, allowFraction: true))
                 throw new InputError(v.IsUnknown ? $"{tag} is unknown ('?')" : $"{tag} is not a number ('{Shorten(v.Text)}')", source, v.Line);
             return d;
         }
@@ -284,6 +288,40 @@ internal static partial class CifStructureBuilder
         });
         return string.Join(", ", occ.Select(o =>
             CifSpecies.SpeciesString(o.Element, o.OxidationState) + ":" + o.Occupancy.ToString("F3", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Atoms closer than this (Å) are physically impossible: a wrong setting or a broken file.</summary>
+    private const double OverlapDistance = 0.5;
+
+    /// <summary>
+    /// When the space group was named without its setting and the first setting puts atoms on top of each other, the
+    /// other settings (e.g. origin choice 2) are tried and the first without overlaps is used.
+    /// </summary>
+    private static Site[] TryAlternativeSettings(Site[] sites, List<AtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
+        ReadOptions options, string source, CifBlock block)
+    {
+        if (symmetry.Alternatives.Count == 0 || ClosePairs.Closest(lattice, sites.Select(s => s.Frac).ToArray(), OverlapDistance) is not { } clash)
+            return sites;
+        foreach (var alt in symmetry.Alternatives)
+        {
+            var trial = Expand(atoms, alt.Operations, options.SiteTolerance);
+            if (ClosePairs.Closest(lattice, trial.Select(s => s.Frac).ToArray(), OverlapDistance) is null)
+            {
+                options.Warning?.Invoke(InputError.Format(
+                    $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read as {alt.UniversalSymbol}: " +
+                    $"{symmetry.Setting?.UniversalSymbol} puts atoms {clash.Distance:0.###} Å apart", source, block.Line));
+                return trial;
+            }
+        }
+        return sites;
+    }
+
+    private static void WarnOverlaps(Site[] sites, Lattice lattice, string source, CifBlock block, Action<string>? warn)
+    {
+        if (warn is null) return;
+        var ordered = sites.Where(s => s.IsOrdered).ToArray();
+        if (ClosePairs.Closest(lattice, ordered.Select(s => s.Frac).ToArray(), OverlapDistance) is { } p)
+            warn(InputError.Format($"atoms {ordered[p.I].Describe()} and {ordered[p.J].Describe()} are only {p.Distance:0.###} Å apart (overlapping sites)", source, block.Line));
     }
 
     private static void WarnOverfilled(IReadOnlyList<Site> sites, string source, CifBlock block, Action<string>? warn)

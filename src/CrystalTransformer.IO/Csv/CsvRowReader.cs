@@ -12,6 +12,9 @@ public sealed record CsvRecord(string[] Fields, int Line);
 /// </summary>
 public static class CsvRowReader
 {
+    /// <summary>Largest field accepted (one CIF in a CSV column is a few kB; 64 M characters means a broken file).</summary>
+    public const int MaxFieldLength = 64 << 20;
+
     /// <summary>Reads every record of a file (.gz transparently); the first record is usually the header.</summary>
     public static IEnumerable<CsvRecord> ReadFile(string path)
     {
@@ -41,6 +44,9 @@ public static class CsvRowReader
                 {
                     if (ch == '\n') line++;
                     field.Append(ch);
+                    // An unclosed quote must not pull a whole large file into one field.
+                    if (field.Length > MaxFieldLength)
+                        throw new InputError($"quoted field is longer than {MaxFieldLength >> 20} M characters (unclosed quote?)", source, recordLine);
                 }
                 continue;
             }
