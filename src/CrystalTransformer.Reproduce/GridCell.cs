@@ -53,13 +53,14 @@ public sealed record GridCell(string Model, string Embedding, string Mode, strin
 /// Everything that decides a cell's numbers besides the code: the cell, the training budget, and the identities (content
 /// hashes) of the element table and the data. Its hash keys the results store, so a changed table or budget is a new cell.
 /// </summary>
-public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs, string EmbeddingHash, string DataIdentity)
+public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs, int? BatchSize, string EmbeddingHash, string DataIdentity)
 {
     public JsonObject ToJson()
     {
         var o = Cell.ToJson();
         o["profile"] = Profile;
         o["epochs"] = Epochs;
+        o["batch_size"] = BatchSize;
         o["embedding_sha256"] = EmbeddingHash;
         o["data"] = DataIdentity;
         return o;
@@ -78,7 +79,7 @@ public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs
     }
 
     public static CellConfiguration FromJson(JsonNode node) => new(GridCell.FromJson(node), (string?)node["profile"] ?? "",
-        (int)node["epochs"]!, (string)node["embedding_sha256"]!, (string)node["data"]!);
+        (int)node["epochs"]!, (int?)node["batch_size"], (string)node["embedding_sha256"]!, (string)node["data"]!);
 
     public override string ToString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }

@@ -5,6 +5,9 @@ namespace CrystalTransformer.Reproduce;
 /// <summary>A data set with one target and the training sizes of its learning curve (null = the whole training split).</summary>
 public sealed record DatasetSpec(string Dataset, string Target, IReadOnlyList<int?> TrainSizes);
 
+/// <summary>Training budget of a back-end in a profile: epochs and, when set, a batch size other than the model's default.</summary>
+public sealed record TrainingBudget(int Epochs, int? BatchSize = null);
+
 /// <summary>A rectangular block of the grid: every combination of its lists.</summary>
 public sealed record GridBlock(IReadOnlyList<string> Models, IReadOnlyList<string> Embeddings, IReadOnlyList<string> Modes,
     IReadOnlyList<DatasetSpec> Datasets, IReadOnlyList<int> Seeds);
@@ -15,9 +18,9 @@ public sealed record GridBlock(IReadOnlyList<string> Models, IReadOnlyList<strin
 /// shard gets a mix of cheap and expensive cells.
 /// </summary>
 public sealed record ReproduceProfile(string Name, string Description, IReadOnlyList<GridBlock> Blocks,
-    IReadOnlyDictionary<string, int> EpochsByModel, bool MayPretrain)
+    IReadOnlyDictionary<string, TrainingBudget> Budgets, bool MayPretrain)
 {
-    public int EpochsFor(GridCell cell) => EpochsByModel.TryGetValue(cell.Model, out int e) ? e
+    public TrainingBudget BudgetFor(GridCell cell) => Budgets.TryGetValue(cell.Model, out var b) ? b
         : throw new InputError($"profile '{Name}' has no training budget for model '{cell.Model}'");
 
     public IReadOnlyList<GridCell> Expand()
@@ -81,7 +84,7 @@ public static class Profiles
             new GridBlock(["cgcnn"], [UaeCatalog.Perov5Multi, UaeCatalog.Mp], [GridCell.FineTune],
                 [new DatasetSpec(Nomad, NomadFormation, [300]), new DatasetSpec(Perov5, HeatRef, [1000])], [0, 1, 2]),
         ],
-        new Dictionary<string, int> { ["cgcnn"] = 15 }, MayPretrain: false);
+        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(15, 64) }, MayPretrain: false);
 
     /// <summary>Everything: 3 back-ends × 12 tables × 2 modes × 12 data-set/size combinations × 3 seeds.</summary>
     public static readonly ReproduceProfile Full = new("full",
@@ -95,5 +98,5 @@ public static class Profiles
                     new DatasetSpec(Perov5Ood, HeatRef, [null]),
                 ], [0, 1, 2]),
         ],
-        new Dictionary<string, int> { ["cgcnn"] = 100, ["megnet"] = 100, ["alignn"] = 60 }, MayPretrain: true);
+        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(100, 64), ["megnet"] = new(100, 64), ["alignn"] = new(60, 64) }, MayPretrain: true);
 }

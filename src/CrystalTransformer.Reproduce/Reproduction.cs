@@ -20,6 +20,8 @@ public sealed record ReproduceOptions
     public string? UaeCache { get; init; }
     public int Threads { get; init; }
     public string Device { get; init; } = "auto";
+    /// <summary>Pretrain every ct-UAE (full profile) even where a shipped table's task matches.</summary>
+    public bool IgnoreShippedUaes { get; init; }
     /// <summary>Stop after step 1 (the ct-UAEs).</summary>
     public bool PretrainOnly { get; init; }
     public ProgressMode Progress { get; init; } = ProgressMode.Lines;
@@ -59,7 +61,8 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         {
             var data = datasets.Get(cell.Dataset);
             var (spec, hash) = tables[cell.Embedding];
-            configured.Add((new CellConfiguration(cell, o.Profile.Name, o.Profile.EpochsFor(cell), hash, data.Identity), data, spec));
+            var budget = o.Profile.BudgetFor(cell);
+            configured.Add((new CellConfiguration(cell, o.Profile.Name, budget.Epochs, budget.BatchSize, hash, data.Identity), data, spec));
         }
         foreach (var d in configured.Select(c => c.Data).DistinctBy(d => d.Name)) store.SetNote($"data:{d.Name}", d.Notes.ToJsonString());
         store.SetNote("command", o.CommandLine);
@@ -82,7 +85,10 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 try
                 {
                     if (!FinishedOnDisk(runDir, config.Hash))
+                    {
+                        WriteCellFile(runDir, config);
                         runner.Run(request, display.RunObserver);
+                    }
                     var record = RecordFromRunDirectory(config, runDir, cellClock.Elapsed.TotalSeconds, store.Path);
                     store.Record(record);
                     eta.Add(cell, cellClock.Elapsed.TotalSeconds);
@@ -115,7 +121,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         {
             if (UaeCatalog.IsUae(name))
             {
-                var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine);
+                var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
                 log.WriteLine($"{name}: {uae.Origin} ({uae.Location})");
                 var note = new JsonObject { ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone() };
                 store.SetNote($"uae:{name}", note.ToJsonString());
@@ -126,13 +132,23 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         return result;
     }
 
-    /// <summary>A run directory whose metrics.json belongs to this configuration (finished, but not yet recorded when the
-    /// previous session stopped).</summary>
+    /// <summary>Names the cell and its configuration hash inside its run directory (written before training starts).</summary>
+    public const string CellFile = "cell.json";
+
+    private static void WriteCellFile(string runDir, CellConfiguration config)
+    {
+        Directory.CreateDirectory(runDir);
+        var node = new JsonObject { ["config_hash"] = config.Hash, ["configuration"] = config.ToJson() };
+        AtomicFile.WriteAllText(Path.Combine(runDir, CellFile), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>A run directory that finished training this configuration, but was not recorded when the previous session
+    /// stopped (metrics.json is written last by the loop).</summary>
     private static bool FinishedOnDisk(string runDir, string hash)
     {
-        string metrics = Path.Combine(runDir, Trainer.MetricsFile), config = Path.Combine(runDir, Trainer.ConfigFile);
-        if (!File.Exists(metrics) || !File.Exists(config)) return false;
-        try { return (string?)JsonNode.Parse(File.ReadAllText(config))?["reproduce"]?["config_hash"] == hash; }
+        string metrics = Path.Combine(runDir, Trainer.MetricsFile), cell = Path.Combine(runDir, CellFile);
+        if (!File.Exists(metrics) || !File.Exists(cell)) return false;
+        try { return (string?)JsonNode.Parse(File.ReadAllText(cell))?["config_hash"] == hash; }
         catch (JsonException) { return false; }
     }
 

@@ -54,13 +54,14 @@ public static class UaeCatalog
     };
 
     /// <summary>
-    /// Resolves <paramref name="name"/>. <paramref name="mayPretrain"/> false (quick profile) accepts only a shipped table.
+    /// Resolves <paramref name="name"/>. <paramref name="mayPretrain"/> false (quick profile) accepts only a shipped table;
+    /// <paramref name="ignoreShipped"/> makes the full profile pretrain its own tables even where shipped ones match.
     /// </summary>
     public static ResolvedUae Resolve(string name, string cacheDirectory, bool mayPretrain, IUaePretrainer? pretrainer,
-        int threads, string device, Action<string> notice)
+        int threads, string device, Action<string> notice, bool ignoreShipped = false)
     {
         var spec = Spec(name);
-        var shipped = FindShipped(name);
+        var shipped = ignoreShipped ? null : FindShipped(name);
         if (shipped is not null && (!mayPretrain || shipped.Value.Matches(spec)))
         {
             var table = ElementTableIO.Load(name);
@@ -105,16 +106,13 @@ public static class UaeCatalog
         return new Shipped(metadata, data, targets);
     }
 
-    /// <summary>The config.json of the run that produced a shipped table: in the table's folder or its parent.</summary>
+    /// <summary>The config.json of the run that produced a shipped table, in the table's folder (or the one above it).</summary>
     private static JsonObject ShippedMetadata(string tableSource)
     {
         string? dir = Directory.Exists(tableSource) ? tableSource : Path.GetDirectoryName(tableSource);
-        for (int up = 0; dir is not null && up < 3; up++, dir = Path.GetDirectoryName(dir))
-        {
-            string config = Path.Combine(dir, Trainer.ConfigFile);
-            if (File.Exists(config)) return RunMetadata(dir);
-        }
-        return new JsonObject { ["source"] = tableSource };
+        for (int up = 0; dir is not null && up < 2; up++, dir = Path.GetDirectoryName(dir))
+            if (File.Exists(Path.Combine(dir, Trainer.ConfigFile))) return RunMetadata(dir);
+        return new JsonObject { ["run_directory"] = tableSource };
     }
 
     /// <summary>The parts of a pretraining run directory the report shows: its config and test metrics.</summary>
