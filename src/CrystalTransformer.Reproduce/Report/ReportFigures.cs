@@ -63,18 +63,27 @@ public static class ReportFigures
         return plot;
     }
 
-    /// <summary>Ticks at 1, 2, 5 × 10^k between two log10 values.</summary>
+    /// <summary>Ticks at 1, 2, 5 × 10^k between two log10 values (every integer mantissa on a narrow range).</summary>
     private static ScottPlot.TickGenerators.NumericManual LogTicks(double minLog, double maxLog)
     {
+        double lo = minLog - 0.1 * (maxLog - minLog) - 0.02, hi = maxLog + 0.1 * (maxLog - minLog) + 0.02;
+        var values = Mantissas([1.0, 2.0, 5.0], lo, hi);
+        if (values.Count < 3) values = Mantissas([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], lo, hi);
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (int k = (int)Math.Floor(minLog) - 1; k <= (int)Math.Ceiling(maxLog) + 1; k++)
-            foreach (double m in new[] { 1.0, 2.0, 5.0 })
-            {
-                double v = m * Math.Pow(10, k), lv = Math.Log10(v);
-                if (lv >= minLog - 0.35 && lv <= maxLog + 0.35)
-                    ticks.AddMajor(lv, v.ToString(v >= 1000 ? "N0" : "G3", CultureInfo.InvariantCulture));
-            }
+        foreach (double v in values) ticks.AddMajor(Math.Log10(v), v.ToString(v >= 1000 ? "N0" : "G3", CultureInfo.InvariantCulture));
         return ticks;
+    }
+
+    private static List<double> Mantissas(double[] mantissas, double lo, double hi)
+    {
+        var values = new List<double>();
+        for (int k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi) + 1; k++)
+            foreach (double m in mantissas)
+            {
+                double v = m * Math.Pow(10, k);
+                if (Math.Log10(v) >= lo && Math.Log10(v) <= hi) values.Add(v);
+            }
+        return values;
     }
 
     /// <summary>Predicted against true test values with the y = x line.</summary>

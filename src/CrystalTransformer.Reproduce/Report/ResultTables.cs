@@ -95,7 +95,7 @@ public sealed class ResultTables
             diffs.Count(d => d.Diff < 0), PairedTTest(diffs.Select(d => d.Diff).ToArray()));
     }
 
-    private static string Label(Group g) => g.Setting.Mode == GridCell.Frozen ? g.Embedding : $"{g.Embedding} ({g.Setting.Mode})";
+    public static string Label(Group g) => g.Setting.Mode == GridCell.Frozen ? g.Embedding : $"{g.Embedding} ({g.Setting.Mode})";
 
     /// <summary>Two-sided p-value of the paired t-test on the differences (NaN when they are all equal).</summary>
     public static double PairedTTest(IReadOnlyList<double> differences)
@@ -109,9 +109,9 @@ public sealed class ResultTables
         return 2 * (1 - StudentT.CDF(0, 1, n - 1, Math.Abs(t)));
     }
 
-    /// <summary>The best (lowest mean MAE) baseline table of a setting's mode, ct-UAEs excluded.</summary>
+    /// <summary>The best (lowest mean MAE) baseline table of a setting in either mode, ct-UAEs excluded.</summary>
     public Group? BestBaseline(Setting s) =>
-        In(s).Where(g => !UaeCatalog.IsUae(g.Embedding) && !double.IsNaN(g.Mae.Mean)).MinBy(g => g.Mae.Mean);
+        Groups.Where(g => g.Setting with { Mode = s.Mode } == s && !UaeCatalog.IsUae(g.Embedding) && !double.IsNaN(g.Mae.Mean)).MinBy(g => g.Mae.Mean);
 
     /// <summary>Every ct-UAE group compared with "None" and with the best baseline table of its setting.</summary>
     public IReadOnlyList<(Group Uae, Paired? VsDefault, Group? Baseline, Paired? VsBaseline)> UaeComparisons()
