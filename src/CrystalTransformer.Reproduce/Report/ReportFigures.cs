@@ -63,12 +63,15 @@ public static class ReportFigures
         return plot;
     }
 
-    /// <summary>Ticks at 1, 2, 5 × 10^k between two log10 values (every integer mantissa on a narrow range).</summary>
-    private static ScottPlot.TickGenerators.NumericManual LogTicks(double minLog, double maxLog)
+    /// <summary>Ticks at 1, 2, 5 × 10^k between two log10 values (every integer mantissa on a narrow range; on a very
+    /// narrow range, evenly spaced ticks labelled with their values).</summary>
+    private static ITickGenerator LogTicks(double minLog, double maxLog)
     {
         double lo = minLog - 0.1 * (maxLog - minLog) - 0.02, hi = maxLog + 0.1 * (maxLog - minLog) + 0.02;
         var values = Mantissas([1.0, 2.0, 5.0], lo, hi);
         if (values.Count < 3) values = Mantissas([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], lo, hi);
+        if (values.Count < 3)
+            return new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture) };
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         foreach (double v in values) ticks.AddMajor(Math.Log10(v), v.ToString(v >= 1000 ? "N0" : "G3", CultureInfo.InvariantCulture));
         return ticks;
