@@ -12,6 +12,9 @@ namespace CrystalTransformer.IO.Cif;
 /// </summary>
 internal static partial class CifStructureBuilder
 {
+    /// <summary>Upper bound on atoms × operations, so that a huge or malicious file fails quickly instead of running for hours.</summary>
+    public const long MaxGeneratedSites = 20_000_000;
+
     /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
     public static bool HasAtoms(CifBlock block) =>
         block.Contains("_atom_site_fract_x") || block.Contains("_atom_site_Cartn_x");
@@ -19,11 +22,15 @@ internal static partial class CifStructureBuilder
     public static Structure Build(CifBlock block, string source, ReadOptions options, string id)
     {
         var warn = options.Warning;
+        if (!(options.SiteTolerance >= 0 && options.SiteTolerance < 0.5))
+            throw new InputError($"site tolerance must be between 0 and 0.5 (fractional), got {options.SiteTolerance}", source);
         var lattice = CifLattice.Read(block, source, warn);
         var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);
         if (atoms.Count == 0)
             throw new InputError("no atom site with positive occupancy", source, block.Line);
+        if ((long)atoms.Count * symmetry.Operations.Count > MaxGeneratedSites)
+            throw new InputError($"{atoms.Count} atom sites × {symmetry.Operations.Count} symmetry operations would generate more than {MaxGeneratedSites:N0} sites", source, block.Line);
         var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
         sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverfilled(sites, source, block, warn);
@@ -51,19 +58,20 @@ internal static partial class CifStructureBuilder
             : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
         var xs = block.Column(coordTags[0])!;
         bool looped = block.TryGetLoop(coordTags[0], out var atomLoop, out _);
+        int atomLine = looped ? atomLoop.Line : xs.Count > 0 ? xs[0].Line : block.Line;
         if (looped && !atomLoop.IsComplete)
             throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
-        if (xs.Count == 0) throw new InputError("atom site loop has no rows (truncated?)", source, looped ? atomLoop.Line : null);
-        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
-        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
+        if (xs.Count == 0) throw new InputError("atom site loop has no rows", source, atomLine);
+        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, atomLine);
+        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, atomLine);
         int n = xs.Count;
         var labels = SameLength(block.Column("_atom_site_label"), n);
         var types = SameLength(block.Column("_atom_site_type_symbol"), n);
         var occupancies = SameLength(block.Column("_atom_site_occupancy"), n);
         if (ys.Count != n || zs.Count != n)
-            throw new InputError("atom site coordinates have different lengths", source, xs[0].Line);
+            throw new InputError("atom site coordinates have different lengths", source, atomLine);
         if (labels is null && types is null)
-            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, xs[0].Line);
+            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, atomLine);
 
         var oxidationTable = OxidationTable(block);
         Func<Vec3, Vec3>? cartToFrac = cartesian ? CifLattice.CartesianToFractional(block, lattice, source) : null;
@@ -128,7 +136,7 @@ internal static partial class CifStructureBuilder
         return v;
     }
 
-    [GeneratedRegex(@"^\s*(?<occ>\d*\.?\d+)(?:\(\d*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?<occ>[0-9]*\.?[0-9]+)(?:\([0-9]*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
     private static partial Regex MixturePart();
 
     private static List<(Element, double)>? PaulingMixture(string typeSymbol, string label)
@@ -162,7 +170,7 @@ internal static partial class CifStructureBuilder
         return table;
     }
 
-    [GeneratedRegex(@"\d?[\+,\-]?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[0-9]?[\+,\-]?$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeSuffix();
 
     /// <summary>
