@@ -41,6 +41,8 @@ public abstract record GraphSettings
 /// code keeps whichever pymatgen happened to list first. When fewer than <see cref="MaxNeighbors"/> are found the
 /// official code warns and pads with neighbour index 0 at distance radius + 1; <see cref="PadMissing"/> (default true)
 /// does the same (padded edges have image (0,0,0) and a zero bond vector), false keeps only the real neighbours.
+/// With padding every node has exactly MaxNeighbors edges, in order, so <see cref="CrystalGraph.EdgeTarget"/> and
+/// <see cref="CrystalGraph.Distances"/> reshape to [N, MaxNeighbors]: the official <c>nbr_fea_idx</c> / <c>nbr_fea</c> layout.
 /// </para>
 /// </summary>
 public sealed record CgcnnGraphSettings : GraphSettings

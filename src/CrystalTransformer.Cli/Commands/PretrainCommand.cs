@@ -184,11 +184,8 @@ public static class PretrainData
 
     private static LabelledData StructureData(string path, IReadOnlyList<string> targets, int splitSeed)
     {
-        var structures = ReadStructures(path);
+        var structures = StructureIO.Read(path);
         IEnumerable<string> files = Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : [path];
         return LabelledData.FromStructures(structures, targets, path, RunEnvironment.HashFiles(files), splitSeed);
     }
-
-    private static IReadOnlyList<Structure> ReadStructures(string path) =>
-        throw new InputError("reading structure files needs the structure readers of this build", path);
 }

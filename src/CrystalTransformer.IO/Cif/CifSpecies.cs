@@ -46,6 +46,7 @@ internal static partial class CifSpecies
     /// <summary>The oxidation state written in a type symbol such as "Fe3+", "O2-", "Na+" or "Fe+3"; null when there is none.</summary>
     public static double? ParseOxidationState(string symbol)
     {
+        if (symbol.IndexOfAny(['+', '-']) < 0) return null;
         var text = symbol.Trim();
         var m = ChargeAfterRegex().Match(text);
         if (!m.Success) m = ChargeBeforeRegex().Match(text);

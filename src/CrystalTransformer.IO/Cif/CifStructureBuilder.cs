@@ -165,14 +165,15 @@ internal static partial class CifStructureBuilder
     [GeneratedRegex(@"\d?[\+,\-]?$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeSuffix();
 
+    /// <summary>
+    /// Oxidation states as pymatgen assigns them: only from the _atom_type table, by type symbol then element, 0 for
+    /// species the table does not list; none at all without a table ("Fe3+" alone names the element).
+    /// </summary>
     private static double? Oxidation(Dictionary<string, double>? table, string symbolText, Element element)
     {
-        if (table is not null)
-        {
-            if (table.TryGetValue(symbolText, out double ox)) return ox;
-            if (table.TryGetValue(element.Symbol, out ox)) return ox;
-        }
-        return CifSpecies.ParseOxidationState(symbolText);
+        if (table is null) return null;
+        if (table.TryGetValue(symbolText, out double ox)) return ox;
+        return table.TryGetValue(element.Symbol, out ox) ? ox : 0;
     }
 
     /// <summary>Species and amounts at one position, in order of first appearance (pymatgen's Composition).</summary>
@@ -189,7 +190,9 @@ internal static partial class CifStructureBuilder
         }
 
         /// <summary>Equal for equal species and amounts (to 1e-9), whatever their order.</summary>
-        public string Key() => string.Join(";", Items
+        public string Key() => Items.Count == 1 && Items[0].Oxidation is null
+            ? FormattableString.Invariant($"{Items[0].Element.Z}//{Math.Round(Items[0].Amount, 9):R}")
+            : string.Join(";", Items
             .OrderBy(t => t.Element.Z).ThenBy(t => t.Oxidation ?? double.NegativeInfinity)
             .Select(t => FormattableString.Invariant($"{t.Element.Z}/{t.Oxidation}/{Math.Round(t.Amount, 9):R}")));
     }
@@ -294,26 +297,39 @@ internal static partial class CifStructureBuilder
     private const double OverlapDistance = 0.5;
 
     /// <summary>
-    /// When the space group was named without its setting and the first setting puts atoms on top of each other, the
-    /// other settings (e.g. origin choice 2) are tried and the first without overlaps is used.
+    /// When the space group was named without its setting (origin choice 1 or 2), pymatgen's choice is kept unless
+    /// another setting is clearly what the file means: it puts no more atoms in the cell (atoms on special positions
+    /// coincide only in the right setting) and keeps them clearly further apart (hydrogen aside).
     /// </summary>
     private static Site[] TryAlternativeSettings(Site[] sites, List<AtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
         ReadOptions options, string source, CifBlock block)
     {
-        if (symmetry.Alternatives.Count == 0 || ClosePairs.Closest(lattice, sites.Select(s => s.Frac).ToArray(), OverlapDistance) is not { } clash)
-            return sites;
+        if (symmetry.Alternatives.Count == 0) return sites;
+        double closest = ClosestHeavyAtoms(sites, lattice);
+        Site[]? best = null;
+        SpaceGroupSetting? bestSetting = null;
+        double bestClosest = closest;
         foreach (var alt in symmetry.Alternatives)
         {
             var trial = Expand(atoms, alt.Operations, options.SiteTolerance);
-            if (ClosePairs.Closest(lattice, trial.Select(s => s.Frac).ToArray(), OverlapDistance) is null)
-            {
-                options.Warning?.Invoke(InputError.Format(
-                    $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read as {alt.UniversalSymbol}: " +
-                    $"{symmetry.Setting?.UniversalSymbol} puts atoms {clash.Distance:0.###} Å apart", source, block.Line));
-                return trial;
-            }
+            if (trial.Length > sites.Length) continue;
+            double d = ClosestHeavyAtoms(trial, lattice);
+            bool clearlyBetter = d > Math.Max(closest * 1.15, closest + 0.1) || (closest < OverlapDistance && d >= OverlapDistance);
+            if (clearlyBetter && d > bestClosest) { best = trial; bestSetting = alt; bestClosest = d; }
         }
-        return sites;
+        if (best is null) return sites;
+        options.Warning?.Invoke(InputError.Format(
+            $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read in setting {bestSetting!.UniversalSymbol}: " +
+            $"{symmetry.Setting?.UniversalSymbol} gives {sites.Length} sites with atoms {closest:0.###} Å apart, " +
+            $"{bestSetting.UniversalSymbol} {best.Length} sites at least {bestClosest:0.###} Å apart", source, block.Line));
+        return best;
+    }
+
+    /// <summary>Shortest distance between sites that are not hydrogen (capped at 3 Å).</summary>
+    private static double ClosestHeavyAtoms(Site[] sites, Lattice lattice)
+    {
+        var heavy = sites.Where(s => s.MajorityElement.Z > 1).Select(s => s.Frac).ToArray();
+        return ClosePairs.Closest(lattice, heavy, 3.0)?.Distance ?? 3.0;
     }
 
     private static void WarnOverlaps(Site[] sites, Lattice lattice, string source, CifBlock block, Action<string>? warn)
