@@ -132,7 +132,10 @@ public static class HtmlReport
          .Append($". UMAP init: {t.Umap.InitUsed} ({t.Umap.GraphComponents} graph component(s), {t.Umap.Edges} edges, a = {t.Umap.A:F3}, b = {t.Umap.B:F3}). Files: <code>{E(t.Slug)}/</code>.</p>");
         foreach (var (title, choice) in new[] { ("UMAP map", t.UmapClusters), ("vectors", t.RawClusters) })
         {
-            h.Append($"<p><b>k-means on the {title}</b>: k = {choice.ChosenK}{(choice.Forced ? " (forced)" : "")} (best mean silhouette at k = {choice.SilhouetteK}, elbow at k = {choice.ElbowK}).</p><ul>");
+            int kMax = choice.Rows.Max(x => x.K);
+            h.Append($"<p><b>k-means on the {title}</b>: k = {choice.ChosenK}{(choice.Forced ? " (forced)" : "")} (best mean silhouette at k = {choice.SilhouetteK}, elbow at k = {choice.ElbowK})")
+             .Append(!choice.Forced && choice.SilhouetteK == kMax ? $"; the silhouette is still rising at the end of the scan (k = {kMax}), so the clusters are weak and k is not well defined" : "")
+             .Append(".</p><ul>");
             for (int c = 1; c <= choice.Labels.Max(); c++)
             {
                 var members = t.Elements.Where((e, i) => choice.Labels[i] == c).Select(e => e.Symbol).ToList();
