@@ -22,7 +22,10 @@ public class NomadExtXyzReferenceTests
         return (JsonSerializer.Deserialize<Reference[]>(json)!, JsonSerializer.Deserialize<PymatgenSummary[]>(json)!);
     }
 
-    internal static IReadOnlyList<Structure> ReadNomad() => StructureIO.Read(BuiltInData.PathOf("nomad2018", "train.extxyz.gz"));
+    private static readonly Lazy<IReadOnlyList<Structure>> Nomad = new(() => StructureIO.Read(BuiltInData.PathOf("nomad2018", "train.extxyz.gz")));
+
+    /// <summary>The 2,400 frames read once through StructureIO (structures are immutable, so tests share them).</summary>
+    internal static IReadOnlyList<Structure> ReadNomad() => Nomad.Value;
 
     [Fact]
     public void AllFramesMatchAseAndPymatgen()
