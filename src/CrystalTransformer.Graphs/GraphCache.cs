@@ -166,6 +166,7 @@ public sealed class GraphCache : IDisposable
         for (int k = 0; k < Count; k++) yield return Read(k);
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _handle.Dispose();
 
     private enum OpenStatus { Ok, Stale, Corrupt }

@@ -54,6 +54,7 @@ public sealed record CgcnnGraphSettings : GraphSettings
     /// <summary>Pad atoms with too few neighbours to exactly MaxNeighbors edges, as the official code does.</summary>
     public bool PadMissing { get; init; } = true;
 
+    /// <inheritdoc/>
     protected override string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"cgcnn;radius={Radius:R};max={MaxNeighbors};pad={(PadMissing ? 1 : 0)}");
 
@@ -90,6 +91,7 @@ public sealed record KNearestGraphSettings : GraphSettings
     /// </summary>
     public double ShellTolerance { get; init; } = 1e-6;
 
+    /// <inheritdoc/>
     protected override string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"knearest;cutoff={Cutoff:R};k={MaxNeighbors};canonize={(Canonize ? 1 : 0)};shelltol={ShellTolerance:R}");
 
@@ -107,6 +109,7 @@ public sealed record RadiusGraphSettings : GraphSettings
     /// <summary>Cutoff radius in Å (MEGNet default 5).</summary>
     public double Cutoff { get; init; } = 5.0;
 
+    /// <inheritdoc/>
     protected override string Describe() => string.Create(CultureInfo.InvariantCulture, $"radius;cutoff={Cutoff:R}");
 
     internal override void Validate()
