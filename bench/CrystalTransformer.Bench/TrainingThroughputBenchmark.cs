@@ -51,18 +51,25 @@ public static class TrainingThroughputBenchmark
             optimizer.step();
         }
         foreach (var b in batches.Take(2)) step(b); // warm-up
-        var clock = Stopwatch.StartNew();
-        for (int r = 0; r < rounds; r++)
-            foreach (var b in batches) step(b);
-        double ours = rounds * batches.Length * batchSize / clock.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ct (TorchSharp {typeof(torch).Assembly.GetName().Version}), {threads} threads: {rounds * batches.Length * batchSize} crystals in {clock.Elapsed.TotalSeconds:0.00} s = {ours:0.0}/s"));
-
-        double? theirs = PythonReference.Rate("bench/python/transformer_training_throughput.py", file,
-            threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture));
+        // The machine is shared: alternate ct and PyTorch twice and keep the best rate of each.
+        double ours = 0, theirs = 0;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int r = 0; r < rounds; r++)
+                foreach (var b in batches) step(b);
+            double rate = rounds * batches.Length * batchSize / clock.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ct (TorchSharp {typeof(torch).Assembly.GetName().Version}), {threads} threads: {rounds * batches.Length * batchSize} crystals in {clock.Elapsed.TotalSeconds:0.00} s = {rate:0.0}/s"));
+            ours = Math.Max(ours, rate);
+            if (PythonReference.Rate("bench/python/transformer_training_throughput.py", file,
+                    threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture)) is double t)
+                theirs = Math.Max(theirs, t);
+        }
         File.Delete(file);
-        if (theirs is double t)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training throughput ratio ct / PyTorch = {ours / t:0.00}x (goal >= 1.5x)"));
+        if (theirs > 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best of 2: ct {ours:0.0}/s, PyTorch {theirs:0.0}/s; training throughput ratio ct / PyTorch = {ours / theirs:0.00}x (goal >= 1.5x)"));
     }
 
     /// <summary>The batches in the layout the Python script reads (padding marked by z = -1).</summary>
