@@ -197,12 +197,50 @@ internal static partial class CifStructureBuilder
             Items.Add((e, ox, amount));
         }
 
-        /// <summary>Equal for equal species and amounts (to 1e-9), whatever their order.</summary>
-        public string Key() => Items.Count == 1 && Items[0].Oxidation is null
-            ? FormattableString.Invariant($"{Items[0].Element.Z}//{Math.Round(Items[0].Amount, 9):R}")
-            : string.Join(";", Items
-            .OrderBy(t => t.Element.Z).ThenBy(t => t.Oxidation ?? double.NegativeInfinity)
-            .Select(t => FormattableString.Invariant($"{t.Element.Z}/{t.Oxidation}/{Math.Round(t.Amount, 9):R}")));
+        /// <summary>pymatgen's Composition.__ge__: the first species (in species order) whose amounts differ decides.</summary>
+        public bool GreaterOrEqual(SiteSpecies other)
+        {
+            if (Items.Count == 1 && other.Items.Count == 1)
+            {
+                var (a, b) = (Items[0], other.Items[0]);
+                if (a.Element == b.Element && a.Oxidation == b.Oxidation) return !(b.Amount - a.Amount >= 1e-8);
+                bool mineFirst = CompareSpecies((a.Element, a.Oxidation), (b.Element, b.Oxidation)) < 0;
+                return mineFirst ? a.Amount >= 1e-8 || !(b.Amount >= 1e-8) : !(b.Amount >= 1e-8);
+            }
+            var keys = Items.Select(t => (t.Element, t.Oxidation)).Union(other.Items.Select(t => (t.Element, t.Oxidation))).ToList();
+            keys.Sort(CompareSpecies);
+            foreach (var (e, ox) in keys)
+            {
+                double mine = Amount(e, ox), theirs = other.Amount(e, ox);
+                if (theirs - mine >= 1e-8) return false;
+                if (mine - theirs >= 1e-8) return true;
+            }
+            return true;
+        }
+
+        /// <summary>pymatgen's Composition.__eq__: the same species with amounts within 1e-8.</summary>
+        public bool Equal(SiteSpecies other) =>
+            Items.Count == other.Items.Count && Items.All(t => Math.Abs(t.Amount - other.Amount(t.Element, t.Oxidation)) <= 1e-8
+                                                            && other.Items.Any(u => u.Element == t.Element && u.Oxidation == t.Oxidation));
+
+        private double Amount(Element e, double? ox)
+        {
+            foreach (var t in Items) if (t.Element == e && t.Oxidation == ox) return t.Amount;
+            return 0;
+        }
+
+        /// <summary>Element/Species ordering of pymatgen: electronegativity (missing = ∞), symbol, oxidation state.</summary>
+        private static int CompareSpecies((Element Element, double? Oxidation) a, (Element Element, double? Oxidation) b)
+        {
+            double xa = PymatgenConventions.Electronegativity(a.Element), xb = PymatgenConventions.Electronegativity(b.Element);
+            if (double.IsNaN(xa)) xa = double.PositiveInfinity;
+            if (double.IsNaN(xb)) xb = double.PositiveInfinity;
+            int c = xa.CompareTo(xb);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.Element.Symbol, b.Element.Symbol);
+            return c != 0 ? c : (a.Oxidation ?? 0).CompareTo(b.Oxidation ?? 0);
+        }
+
     }
 
     /// <summary>
@@ -233,14 +271,15 @@ internal static partial class CifStructureBuilder
             else species[match].Add(row.Element, row.Oxidation, row.Occupancy);
         }
 
-        // Group positions with equal species (pymatgen sorts by composition and groups); order inside a group is kept.
+        // pymatgen sorts the positions by composition (a stable sort) and groups equal neighbours; the order of the
+        // groups matters for the final electronegativity sort when some keys are NaN (noble gases).
+        var order = Enumerable.Range(0, species.Count).ToList();
+        if (order.Count > 1) order = StableSort(order, (a, b) => !species[a].GreaterOrEqual(species[b]));
         var groups = new List<List<int>>();
-        var groupOf = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        for (int i = 0; i < species.Count; i++)
+        foreach (int i in order)
         {
-            string key = species[i].Key();
-            if (groupOf.TryGetValue(key, out var g)) g.Add(i);
-            else groups.Add(groupOf[key] = [i]);
+            if (groups.Count > 0 && species[groups[^1][0]].Equal(species[i])) groups[^1].Add(i);
+            else groups.Add([i]);
         }
 
         var sites = new List<Site>();
@@ -260,6 +299,21 @@ internal static partial class CifStructureBuilder
             }
         }
         return SortLikePymatgen(sites);
+    }
+
+    /// <summary>A stable merge sort by a "less than" predicate (a consistent order, so any stable sort agrees with Python's).</summary>
+    private static List<int> StableSort(List<int> items, Func<int, int, bool> less)
+    {
+        if (items.Count < 2) return items;
+        int mid = items.Count / 2;
+        var left = StableSort(items.GetRange(0, mid), less);
+        var right = StableSort(items.GetRange(mid, items.Count - mid), less);
+        var result = new List<int>(items.Count);
+        int i = 0, j = 0;
+        while (i < left.Count && j < right.Count) result.Add(less(right[j], left[i]) ? right[j++] : left[i++]);
+        while (i < left.Count) result.Add(left[i++]);
+        while (j < right.Count) result.Add(right[j++]);
+        return result;
     }
 
     /// <summary>pymatgen's Structure.get_sorted_structure: by average electronegativity, then species string.</summary>

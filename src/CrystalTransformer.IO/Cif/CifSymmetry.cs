@@ -51,6 +51,9 @@ internal sealed class CifSymmetry
         int? number = block.TryGetAny(out var nv, out _, NumberTags) && CifNumber.TryParse(nv, out double num)
                       && num == Math.Floor(num) && num is >= 1 and <= 230 ? (int)num : null;
 
+        if (MagneticOperations(block, source) is { } magnetic)
+            return new CifSymmetry { Operations = magnetic, Symbol = symbol, Number = number };
+
         InputError? explicitError = null;
         foreach (var tag in ExplicitTags)
         {
@@ -78,6 +81,30 @@ internal sealed class CifSymmetry
         }
         warn?.Invoke(InputError.Format("no symmetry operations or space group given; reading as P1", source, block.Line));
         return new CifSymmetry { Operations = [SymmetryOperation.Identity], Symbol = symbol, Number = number };
+    }
+
+    /// <summary>
+    /// Magnetic CIFs (magCIF, e.g. MAGNDATA) list operations "x,y,z,+1" and centring translations separately; as in
+    /// pymatgen, every operation is combined with every centring (translations added, time reversal ignored).
+    /// </summary>
+    private static List<SymmetryOperation>? MagneticOperations(CifBlock block, string source)
+    {
+        var ops = block.Column("_space_group_symop_magn_operation_xyz");
+        if (ops is null) return null;
+        var parsed = ParseList(ops, "_space_group_symop_magn_operation.xyz", source, out var error);
+        if (parsed is null) throw error!;
+        var centring = block.Column("_space_group_symop_magn_centering_xyz");
+        if (centring is null) return parsed;
+        var centres = ParseList(centring, "_space_group_symop_magn_centering.xyz", source, out error) ?? throw error!;
+        var all = new List<SymmetryOperation>(parsed.Count * centres.Count);
+        foreach (var op in parsed)
+            foreach (var c in centres)
+            {
+                var t = op.Translation + c.Translation;
+                all.Add(new SymmetryOperation(op.Rotation, new Vec3(t.X - Math.Floor(t.X), t.Y - Math.Floor(t.Y), t.Z - Math.Floor(t.Z))));
+            }
+        if (all.Count > MaxOperations) throw new InputError($"more than {MaxOperations} magnetic symmetry operations", source, centring[0].Line);
+        return all;
     }
 
     /// <summary>Parses a list of operations; returns null (with the error) when one cannot be read.</summary>

@@ -313,6 +313,27 @@ def pauling(src):
     return "\n".join(out) + "\n"
 
 
+def magcif(src):
+    """MAGNDATA-style magnetic CIF: operations with time reversal, a separate centring loop, moments per site."""
+    centring = ["x,y,z,+1"]
+    if src.hm.startswith("F"):
+        centring += ["x,y+1/2,z+1/2,+1", "x+1/2,y,z+1/2,+1", "x+1/2,y+1/2,z,+1"]
+    out = [f"data_{src.name}_magnetic", "_space_group_magn.name_BNS \"P1\"", "_space_group_magn.number_BNS 1.1"] + cell_lines(src.lattice)
+    out += ["loop_", "_space_group_symop_magn_operation.id", "_space_group_symop_magn_operation.xyz"]
+    out += [f"{i + 1} {xyz(op).replace(' ', '')},{'+1' if i % 2 == 0 else '-1'}" for i, op in enumerate(src.ops())]
+    out += ["loop_", "_space_group_symop_magn_centering.id", "_space_group_symop_magn_centering.xyz"]
+    out += [f"{i + 1} {c}" for i, c in enumerate(centring)]
+    out += ["loop_", "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z",
+            "_atom_site_occupancy"]
+    for label, sp, (x, y, z), _ in src.sites:
+        for el, occ in species_items(sp):
+            out.append(f"{label} {el} {x:.5f} {y:.5f} {z:.5f} {occ:g}")
+    first = src.sites[0][0]
+    out += ["loop_", "_atom_site_moment.label", "_atom_site_moment.crystalaxis_x", "_atom_site_moment.crystalaxis_y",
+            "_atom_site_moment.crystalaxis_z", f"{first} 0.0 0.0 3.5"]
+    return "\n".join(out) + "\n"
+
+
 def odd_formatting(src):
     """CRLF line ends, tabs, comments after values, a loop written on one line, no final newline, a text field."""
     text = icsd(src).replace("_chemical_name_systematic", "_publ_section_title\n;\n  A title; with 'quotes' and # signs\n;\n_chemical_name_systematic")
@@ -404,13 +425,32 @@ def main():
             with open(os.path.join(SYN, name), "w") as f:
                 f.write(hm_only(src, spelling, tag=rng.choice(["_symmetry_space_group_name_H-M", "_space_group_name_H-M_alt"])))
             truths[name] = truth
-    extra = {"nh4cl_deuterated": deuterated, "triclinic_P-1": pauling, "p21n_monoclinic": pauling, "garnet_grossular": odd_formatting}
+    extra = {"nh4cl_deuterated": deuterated, "triclinic_P-1": pauling, "p21n_monoclinic": pauling, "garnet_grossular": odd_formatting,
+             "gdfeo3_Pnma": magcif, "rutile_TiO2": magcif, "diamond_Si": magcif}
     for src in SOURCES:
         if src.name in extra:
             name = f"{src.name}.{extra[src.name].__name__}.cif"
             with open(os.path.join(SYN, name), "w", newline="") as f:
                 f.write(extra[src.name](src))
             truths[name] = values(src.structure())
+    # P1 cells with elements pymatgen has no electronegativity for (He, Ne, Ar, Rf): Python's sort with NaN keys decides
+    # the site and formula order, which the reader reproduces (for fewer than 64 sites).
+    noble = random.Random(3)
+    pool = ["He", "Ne", "Ar", "Na", "Cl", "O", "Fe", "Kr", "Xe", "H", "C", "Rf", "Li", "F", "U", "Pt", "W"]
+    for k in range(12):
+        n = noble.choice([3, 5, 8, 12, 20, 40, 63])
+        els = noble.sample(pool, noble.randint(2, 6))
+        if not {"He", "Ne", "Ar", "Rf"} & set(els):
+            els.append(noble.choice(["He", "Ne", "Ar"]))
+        lines = [f"data_noble{k}", "_cell_length_a 10", "_cell_length_b 11", "_cell_length_c 12", "_cell_angle_alpha 90",
+                 "_cell_angle_beta 90", "_cell_angle_gamma 90", "_symmetry_space_group_name_H-M 'P 1'", "loop_",
+                 "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z",
+                 "_atom_site_occupancy"]
+        for i in range(n):
+            e = noble.choice(els)
+            lines.append(f"{e}{i} {e} {noble.random():.6f} {noble.random():.6f} {noble.random():.6f} {noble.choice([1, 1, 1, 0.5])}")
+        with open(os.path.join(SYN, f"noble_gas_p1_{k:02d}.cif"), "w") as f:
+            f.write("\n".join(lines) + "\n")
     # A multi-block file: a block without atoms, then two structures (the reader takes the first with atoms).
     multi = "data_global\n_publ_section_title 'two phases'\n\n" + icsd(SOURCES[5]) + "\n" + icsd(SOURCES[4])
     with open(os.path.join(SYN, "multiblock_rutile_wurtzite.cif"), "w") as f:
