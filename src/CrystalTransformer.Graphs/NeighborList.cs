@@ -47,6 +47,28 @@ public sealed class NeighborList
     /// <summary>Image offset of pair k.</summary>
     public (int A, int B, int C) Image(int k) => (Images[3 * k], Images[3 * k + 1], Images[3 * k + 2]);
 
+    /// <summary>Number of neighbours of each atom (what <c>ct inspect --neighbors</c> prints).</summary>
+    public int[] CountPerAtom()
+    {
+        var counts = new int[AtomCount];
+        for (int i = 0; i < AtomCount; i++) counts[i] = RowOffsets[i + 1] - RowOffsets[i];
+        return counts;
+    }
+
+    /// <summary>Distance to the nearest neighbour of each atom (Å); NaN for an atom with none within the cutoff.</summary>
+    public double[] NearestDistancePerAtom()
+    {
+        var nearest = new double[AtomCount];
+        for (int i = 0; i < AtomCount; i++)
+        {
+            double best = double.NaN;
+            for (int k = RowOffsets[i]; k < RowOffsets[i + 1]; k++)
+                if (!(Distances[k] >= best)) best = Distances[k];
+            nearest[i] = best;
+        }
+        return nearest;
+    }
+
     /// <summary>Builds the neighbour list of a structure (only the lattice and coordinates are used).</summary>
     /// <param name="structure">Any structure; species do not matter.</param>
     /// <param name="cutoff">Cutoff radius in Å (positive).</param>
