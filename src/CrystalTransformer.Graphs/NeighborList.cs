@@ -129,10 +129,11 @@ public sealed class NeighborList
         var neighbors = new int[count];
         var images = new int[3 * count];
         var distances = new double[count];
-        for (int i = 0; i < n; i++) centers.AsSpan(rowOffsets[i], counts[i]).Fill(i);
-        int k = 0;
-        for (int b = 0; b < blocks; b++)
+        void CopyBlock(int b)
         {
+            int start = b * blockSize, end = Math.Min(n, start + blockSize);
+            for (int i = start; i < end; i++) centers.AsSpan(rowOffsets[i], counts[i]).Fill(i);
+            int k = rowOffsets[start];
             foreach (var segment in results[b].Segments())
             {
                 foreach (ref readonly var p in segment.AsSpan())
@@ -145,6 +146,9 @@ public sealed class NeighborList
             }
             results[b] = null!; // release the block as soon as it is copied
         }
+        // Blocks land at their own offsets, so the copy runs in parallel too.
+        if (threads == 1 || blocks <= 1) for (int b = 0; b < blocks; b++) CopyBlock(b);
+        else Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, CopyBlock);
         return new NeighborList(n, cutoff, rowOffsets, centers, neighbors, images, distances);
     }
 
