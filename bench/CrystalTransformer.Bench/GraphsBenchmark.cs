@@ -56,9 +56,8 @@ public sealed class GraphsBenchmark : IBenchmark
                 {
                     GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
                     long allocated = GC.GetTotalAllocatedBytes(true);
-                    int repeats = frac.Length > 50_000 ? 1 : 3;
-                    var (seconds, nl) = Measure.Best(() => NeighborList.Build(lattice, frac, cutoff, threads), repeats, warmup: frac.Length <= 50_000);
-                    long perRun = (GC.GetTotalAllocatedBytes(true) - allocated) / (repeats + (frac.Length <= 50_000 ? 1 : 0));
+                    var (seconds, nl, runs) = Measure.BestWithin(() => NeighborList.Build(lattice, frac, cutoff, threads), budgetSeconds: 1.5, minRepeats: 2);
+                    long perRun = (GC.GetTotalAllocatedBytes(true) - allocated) / (runs + 1);
                     // Peak memory of one build in a fresh process, so earlier cases' heap does not count.
                     long peak = MeasureInChild(n, cutoff, threads);
                     double rate = nl.Count / seconds;
@@ -79,19 +78,19 @@ public sealed class GraphsBenchmark : IBenchmark
         Console.WriteLine($"  {"recipe",-34} {"threads",7} {"seconds",8} {"graphs/s",11} {"edges",10} {"bond pairs",11}");
         foreach (int threads in o.Threads)
         {
-            var (seconds, graphs) = Measure.Best(() => GraphBuilder.BuildAll(structures, GraphSettings.Cgcnn(), threads));
+            var (seconds, graphs, _) = Measure.BestWithin(() => GraphBuilder.BuildAll(structures, GraphSettings.Cgcnn(), threads), budgetSeconds: 2);
             ours[$"cgcnn/{threads}"] = structures.Count / seconds;
             Console.WriteLine($"  {"CGCNN (8 Å, 12 nearest, padded)",-34} {threads,7} {seconds,8:F3} {Measure.Rate(structures.Count / seconds),11} {graphs.Sum(g => (long)g.EdgeCount),10:N0} {"",11}");
         }
         foreach (int threads in o.Threads)
         {
-            var (seconds, graphs) = Measure.Best(() => GraphBuilder.BuildAll(structures, GraphSettings.Alignn(), threads));
+            var (seconds, graphs, _) = Measure.BestWithin(() => GraphBuilder.BuildAll(structures, GraphSettings.Alignn(), threads), budgetSeconds: 2);
             ours[$"alignn/{threads}"] = structures.Count / seconds;
             Console.WriteLine($"  {"ALIGNN k-nearest + line graph",-34} {threads,7} {seconds,8:F3} {Measure.Rate(structures.Count / seconds),11} {graphs.Sum(g => (long)g.EdgeCount),10:N0} {graphs.Sum(g => (long)g.LineGraph!.Count),11:N0}");
         }
         {
             var plain = GraphBuilder.BuildAll(structures, GraphSettings.Alignn() with { LineGraph = false }, o.Threads.Max());
-            var (seconds, lines) = Measure.Best(() => plain.Select(LineGraph.Build).ToArray());
+            var (seconds, lines, _) = Measure.BestWithin(() => plain.Select(LineGraph.Build).ToArray(), budgetSeconds: 2);
             long pairs = lines.Sum(l => (long)l.Count);
             ours["linegraph"] = structures.Count / seconds;
             Console.WriteLine($"  {"line graph alone (from bonds)",-34} {1,7} {seconds,8:F3} {Measure.Rate(structures.Count / seconds),11} {"",10} {pairs,11:N0}  ({Measure.Rate(pairs / seconds)} bond pairs)");

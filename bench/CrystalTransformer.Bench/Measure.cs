@@ -22,6 +22,28 @@ public static class Measure
         return (best, result);
     }
 
+    /// <summary>
+    /// Best wall time over at least <paramref name="minRepeats"/> runs, repeating until <paramref name="budgetSeconds"/>
+    /// have been spent (at most 50 runs): short cases get many tries, so a busy machine's noise matters less.
+    /// </summary>
+    public static (double Seconds, T Result, int Runs) BestWithin<T>(Func<T> action, double budgetSeconds = 1.0, int minRepeats = 3)
+    {
+        action(); // warm-up
+        double best = double.MaxValue, spent = 0;
+        T result = default!;
+        int runs = 0;
+        while (runs < minRepeats || (spent < budgetSeconds && runs < 50))
+        {
+            var sw = Stopwatch.StartNew();
+            result = action();
+            double t = sw.Elapsed.TotalSeconds;
+            best = Math.Min(best, t);
+            spent += t;
+            runs++;
+        }
+        return (best, result, runs);
+    }
+
     /// <summary>Peak resident set size of this process (VmHWM), in bytes; 0 where /proc is missing.</summary>
     public static long PeakRss() => ReadStatus("VmHWM:");
 
