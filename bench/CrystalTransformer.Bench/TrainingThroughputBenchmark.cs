@@ -95,3 +95,16 @@ public static class TrainingThroughputBenchmark
         }
     }
 }
+
+/// <summary>Registers <see cref="TrainingThroughputBenchmark"/> under the name "transformer".</summary>
+public sealed class TransformerThroughputBench : IBenchmark
+{
+    public string Name => "transformer";
+    public string Description => "front-end training throughput (paper architecture, perov5, batch 128), vs PyTorch";
+
+    public int Run(string[] args)
+    {
+        TrainingThroughputBenchmark.Run(args);
+        return 0;
+    }
+}

@@ -16,8 +16,17 @@ public static class TextFiles
         if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, expected a file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (IsGzip(path)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        if (IsGzip(path) || HasGzipMagic(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
         return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+    }
+
+    /// <summary>gzip data whatever the file is called (a downloaded "x.cif" that is really "x.cif.gz").</summary>
+    private static bool HasGzipMagic(Stream stream)
+    {
+        if (!stream.CanSeek || stream.Length < 2) return false;
+        int b0 = stream.ReadByte(), b1 = stream.ReadByte();
+        stream.Position = 0;
+        return b0 == 0x1f && b1 == 0x8b;
     }
 
     public static string ReadAllText(string path)
