@@ -52,6 +52,8 @@ public sealed class TableResult
     public required UmapResult Umap { get; init; }
     public required double TrustPca { get; init; }
     public required double TrustUmap { get; init; }
+    public required double[,] Tsne { get; init; }
+    public required double TrustTsne { get; init; }
     public required ClusterChoice UmapClusters { get; init; }
     public required ClusterChoice RawClusters { get; init; }
     public required IReadOnlyList<CorrelationRow> Correlations { get; init; }
@@ -190,7 +192,9 @@ public static class EmbeddingAnalyzer
         var umap = Numerics.Umap.Run(x, new UmapOptions { Seed = options.Seed });
         double trustPca = Trustworthiness.Compute(x, pca2, options.TrustworthinessK);
         double trustUmap = Trustworthiness.Compute(x, umap.Embedding, options.TrustworthinessK);
-        Mark("pca+umap+trustworthiness");
+        var tsne = Tsne.Embed(x);
+        double trustTsne = Trustworthiness.Compute(x, tsne, options.TrustworthinessK);
+        Mark("maps+trustworthiness");
 
         var umapClusters = ClusterScan.Run(umap.Embedding, options.KMin, options.KMax, options.ScanSeeds, options.ForcedK);
         var rawClusters = ClusterScan.Run(x, options.KMin, options.KMax, options.ScanSeeds, options.ForcedK);
@@ -205,13 +209,14 @@ public static class EmbeddingAnalyzer
         var (groupRows, summaries, violins) = CompoundView(elements, umapClusters.Labels, datasets, options);
         Mark("compound view");
 
-        WriteTableCsvs(dir, table, elements, pca, umap, umapClusters, rawClusters, correlations, reverse, cosine, groupRows, summaries);
+        WriteTableCsvs(dir, table, elements, pca, umap, tsne, umapClusters, rawClusters, correlations, reverse, cosine, groupRows, summaries);
         Mark("csv");
-        var figures = TableFigures(dir, table, elements, pca, umap, umapClusters, rawClusters, correlations, cosine, violins, options);
+        var figures = TableFigures(dir, table, elements, pca, umap, tsne, umapClusters, rawClusters, correlations, cosine, violins, options);
         Mark("figures");
         return new TableResult
         {
-            Table = table, Slug = slug, Elements = elements, Pca = pca, Umap = umap, TrustPca = trustPca, TrustUmap = trustUmap,
+            Table = table, Slug = slug, Elements = elements, Pca = pca, Umap = umap, Tsne = tsne, TrustPca = trustPca, TrustUmap = trustUmap,
+            TrustTsne = trustTsne,
             UmapClusters = umapClusters, RawClusters = rawClusters, Correlations = correlations, Reverse = reverse,
             CompoundGroups = groupRows, Compounds = summaries, Figures = figures, Elapsed = sw.Elapsed, Stages = stages,
         };
@@ -311,7 +316,7 @@ public static class EmbeddingAnalyzer
 
     // ---------------------------------------------------------------- output of one table
 
-    private static void WriteTableCsvs(string dir, ElementTable table, IReadOnlyList<Element> elements, PcaResult pca, UmapResult umap,
+    private static void WriteTableCsvs(string dir, ElementTable table, IReadOnlyList<Element> elements, PcaResult pca, UmapResult umap, double[,] tsne,
         ClusterChoice umapClusters, ClusterChoice rawClusters, List<CorrelationRow> correlations, List<ReverseRow> reverse,
         double[,] cosine, List<CompoundGroupRow> groups, List<CompoundSummary> summaries)
     {
@@ -322,6 +327,8 @@ public static class EmbeddingAnalyzer
             Enumerable.Range(0, pcs).Select(c => (IReadOnlyList<object?>)[$"PC{c + 1}", pca.ExplainedVariance[c], pca.ExplainedVarianceRatio[c]]));
         CsvOutput.Write(Path.Combine(dir, "umap.csv"), ["element", "Z", "umap1", "umap2"],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, umap.Embedding[i, 0], umap.Embedding[i, 1]]));
+        CsvOutput.Write(Path.Combine(dir, "tsne.csv"), ["element", "Z", "tsne1", "tsne2"],
+            Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, tsne[i, 0], tsne[i, 1]]));
         CsvOutput.Write(Path.Combine(dir, "clusters.csv"), ["element", "Z", "umap_cluster", "vector_cluster"],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, umapClusters.Labels[i], rawClusters.Labels[i]]));
         CsvOutput.Write(Path.Combine(dir, "kmeans_scan.csv"), ["space", "k", "seed", "sse", "silhouette"],
@@ -341,7 +348,7 @@ public static class EmbeddingAnalyzer
         }
     }
 
-    private static List<Figure> TableFigures(string dir, ElementTable table, IReadOnlyList<Element> elements, PcaResult pca, UmapResult umap,
+    private static List<Figure> TableFigures(string dir, ElementTable table, IReadOnlyList<Element> elements, PcaResult pca, UmapResult umap, double[,] tsne,
         ClusterChoice umapClusters, ClusterChoice rawClusters, List<CorrelationRow> correlations, double[,] cosine,
         List<(string Dataset, string Property, string Label, List<(string, IReadOnlyList<double>)> Groups)> violins, AnalysisOptions options)
     {
@@ -356,6 +363,8 @@ public static class EmbeddingAnalyzer
             dir, "umap", "UMAP map coloured by k-means cluster"));
         figs.Add(FigureWriter.Save(Figures.Map($"{name}: PCA, coloured by UMAP cluster", pca2, elements, umapClusters.Labels, $"PC1 ({v1:F1} %)", $"PC2 ({v2:F1} %)"),
             dir, "pca", "PCA map (PC1, PC2) coloured by the UMAP clusters"));
+        figs.Add(FigureWriter.Save(Figures.Map($"{name}: t-SNE, coloured by UMAP cluster", tsne, elements, umapClusters.Labels, "t-SNE 1", "t-SNE 2"),
+            dir, "tsne", "t-SNE map coloured by the UMAP clusters"));
 
         foreach (var (space, choice) in new[] { ("UMAP map", umapClusters), ("vectors", rawClusters) })
         {
@@ -446,13 +455,13 @@ public static class EmbeddingAnalyzer
             IO.TextFiles.WriteAllTextAtomic(Path.Combine(outDir, "common_elements.txt"), string.Concat(common.Select(e => e.Symbol + "\n")));
         }
         CsvOutput.Write(Path.Combine(outDir, "summary.csv"),
-            ["embedding", "n_elements", "dimension", "untrained", "filled_values", "pca2_variance", "trustworthiness_pca", "trustworthiness_umap",
+            ["embedding", "n_elements", "dimension", "untrained", "filled_values", "pca2_variance", "trustworthiness_pca", "trustworthiness_umap", "trustworthiness_tsne",
              "k_umap", "k_umap_elbow", "silhouette_umap", "k_vectors", "k_vectors_elbow", "silhouette_vectors", "mean_r2_own", "mean_r2_common"],
             results.Select(r =>
             {
                 var common2 = reverse.Where(x => x.Embedding == r.Table.Name).ToList();
                 return (IReadOnlyList<object?>)[r.Table.Name, r.Elements.Count, r.Table.Dimension, r.Table.Untrained.Count, r.Table.FilledValues.Count,
-                    r.Pca.ExplainedVarianceRatio.Take(2).Sum(), r.TrustPca, r.TrustUmap,
+                    r.Pca.ExplainedVarianceRatio.Take(2).Sum(), r.TrustPca, r.TrustUmap, r.TrustTsne,
                     r.UmapClusters.ChosenK, r.UmapClusters.ElbowK, MeanSilhouette(r.UmapClusters),
                     r.RawClusters.ChosenK, r.RawClusters.ElbowK, MeanSilhouette(r.RawClusters),
                     r.Reverse.Count > 0 ? r.Reverse.Average(x => x.R2) : double.NaN,
@@ -481,9 +490,10 @@ public static class EmbeddingAnalyzer
             figs.Add(FigureWriter.Save(Figures.Bars("Reverse prediction: mean R² over properties", names, means, "mean cross-validated R²"),
                 outDir, "reverse_prediction_mean", "Mean reverse-prediction R² per table", Math.Max(640, 60 * names.Count + 200), 480));
         }
-        figs.Add(FigureWriter.Save(Figures.GroupedBars("Trustworthiness of the 2-D maps (k = 5)", names,
-                [("PCA", results.Select(r => r.TrustPca).ToList()), ("UMAP", results.Select(r => r.TrustUmap).ToList())], "trustworthiness"),
-            outDir, "trustworthiness", "Trustworthiness of PCA and UMAP maps", Math.Max(640, 60 * names.Count + 200), 480));
+        figs.Add(FigureWriter.Save(Figures.GroupedBars($"Trustworthiness of the 2-D maps (k = {options.TrustworthinessK})", names,
+                [("PCA", results.Select(r => r.TrustPca).ToList()), ("UMAP", results.Select(r => r.TrustUmap).ToList()),
+                 ("t-SNE", results.Select(r => r.TrustTsne).ToList())], "trustworthiness"),
+            outDir, "trustworthiness", "Trustworthiness of the PCA, UMAP and t-SNE maps", Math.Max(640, 80 * names.Count + 200), 480));
         if (mantel.Count > 0)
         {
             var m = new double[names.Count, names.Count];

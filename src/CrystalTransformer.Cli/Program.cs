@@ -8,8 +8,9 @@ var root = new RootCommand(
 // One file per command under Commands/; each exposes Create().
 foreach (var command in new Command[]
          {
-             CrystalTransformer.Cli.Commands.PretrainCommand.Create(),
-             CrystalTransformer.Cli.Commands.EmbedCommand.Create(),
+             InspectCommand.Create(),
+             PretrainCommand.Create(),
+             EmbedCommand.Create(),
              AnalyzeCommand.Create(),
          })
     root.Subcommands.Add(command);

@@ -126,11 +126,14 @@ public sealed class NeighborList
         return new NeighborList(n, cutoff, rowOffsets, centers, neighbors, images, distances);
     }
 
-    /// <summary>Refuses cutoffs that would produce more pairs than arrays can hold, before trying.</summary>
+    /// <summary>Most pairs one list may hold (about 10 GB while building): far beyond any real crystal at sane cutoffs.</summary>
+    public const double MaxPairs = 2e8;
+
+    /// <summary>Refuses cutoffs that would produce more pairs than memory can hold, before trying.</summary>
     internal static void CheckSize(int atoms, double volume, double cutoff)
     {
         double expected = atoms * PeriodicGrid.ExpectedNeighbors(atoms, volume, cutoff);
-        if (expected > 1.5e9)
+        if (expected > MaxPairs)
             throw new InputError($"a cutoff of {cutoff:G4} Å gives about {expected:G3} neighbour pairs for {atoms} atoms in {volume:G4} Å³; use a smaller cutoff");
     }
 }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 
+using CrystalTransformer.Structures;
+
 namespace CrystalTransformer.Graphs;
 
 /// <summary>One neighbour found by the search: index, image offset relative to stored coordinates, squared distance.</summary>
@@ -54,10 +56,15 @@ internal sealed class PairSegments
     private void NewSegment()
     {
         _full += _current.Length;
+        if (_full > NeighborList.MaxPairs) throw TooMany();
         _current = new Pair[Math.Min(MaxSegment, 2 * _current.Length)];
         _segments.Add(_current);
         _used = 0;
     }
+
+    /// <summary>Guards against structures whose density estimate hides a pile-up (many atoms at one place).</summary>
+    internal static InputError TooMany() =>
+        new($"more than {NeighborList.MaxPairs:G3} neighbour pairs (atoms piled up, or a cutoff far too large for the cell); use a smaller cutoff");
 
     /// <summary>Visits the stored pairs in order, segment by segment.</summary>
     public IEnumerable<ArraySegment<Pair>> Segments()
@@ -88,7 +95,11 @@ internal struct PairList : INeighborSink
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int j, int na, int nb, int nc, double d2)
     {
-        if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+        if (Count == Items.Length)
+        {
+            if (Count > NeighborList.MaxPairs) throw PairSegments.TooMany();
+            Array.Resize(ref Items, Items.Length * 2);
+        }
         Items[Count++] = new Pair(j, na, nb, nc, d2);
     }
 

@@ -124,8 +124,7 @@ public static class Figures
         for (int i = 0; i < rows; i++) left.AddMajor(rows - 1 - i, rowLabels[i]);   // row 0 is drawn at the top
         plot.Axes.Bottom.TickGenerator = bottom;
         plot.Axes.Left.TickGenerator = left;
-        plot.Axes.Bottom.TickLabelStyle.Rotation = cols > 6 ? 90 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = cols > 6 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        RotateBottomLabels(plot, colLabels, cols > 6);
         plot.Axes.Bottom.TickLabelStyle.FontSize = cols > 60 ? 5 : cols > 30 ? 8 : 11;
         plot.Axes.Left.TickLabelStyle.FontSize = rows > 60 ? 5 : rows > 30 ? 8 : 11;
         if (annotate && rows * cols <= 400)
@@ -135,6 +134,9 @@ public static class Figures
                     if (double.IsNaN(values[i, c])) continue;
                     var t = plot.Add.Text(values[i, c].ToString("0.00"), c, rows - 1 - i);
                     t.LabelFontSize = 8;
+                    var span = range ?? hm.GetRange();
+                    double f = span.Max > span.Min ? Math.Clamp((values[i, c] - span.Min) / (span.Max - span.Min), 0, 1) : 0.5;
+                    t.LabelFontColor = IsDark(colormap.GetColor(f)) ? Colors.White : Colors.Black;
                     t.LabelAlignment = Alignment.MiddleCenter;
                 }
         plot.Grid.IsVisible = false;
@@ -238,8 +240,7 @@ public static class Figures
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int i = 0; i < labels.Count; i++) ticks.AddMajor(i, labels[i]);
         plot.Axes.Bottom.TickGenerator = ticks;
-        plot.Axes.Bottom.TickLabelStyle.Rotation = labels.Count > 5 ? 45 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = labels.Count > 5 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        RotateBottomLabels(plot, labels, labels.Count > 5);
         plot.Axes.Margins(bottom: 0);
         plot.Title(title, 13);
         plot.YLabel(yLabel, 12);
@@ -262,12 +263,24 @@ public static class Figures
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int i = 0; i < labels.Count; i++) ticks.AddMajor(i, labels[i]);
         plot.Axes.Bottom.TickGenerator = ticks;
-        plot.Axes.Bottom.TickLabelStyle.Rotation = labels.Count > 5 ? 45 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = labels.Count > 5 ? Alignment.MiddleLeft : Alignment.UpperCenter;
-        plot.ShowLegend(Alignment.LowerRight);
+        RotateBottomLabels(plot, labels, labels.Count > 5);
+        // Room above the bars for the legend.
+        double top = series.SelectMany(t => t.Values).Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).Max();
+        plot.Axes.SetLimitsY(0, top * 1.25);
+        plot.ShowLegend(Alignment.UpperRight, Orientation.Horizontal);
         plot.Title(title, 13);
         plot.YLabel(yLabel, 12);
         return plot;
+    }
+
+    /// <summary>Vertical labels (reading downwards from the tick) with a bottom panel tall enough for the longest one.</summary>
+    private static void RotateBottomLabels(Plot plot, IReadOnlyList<string> labels, bool rotate)
+    {
+        if (!rotate) return;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        int longest = labels.Select(l => l.Length).DefaultIfEmpty(1).Max();
+        plot.Axes.Bottom.MinimumSize = Math.Min(220, 24 + 0.62f * plot.Axes.Bottom.TickLabelStyle.FontSize * longest);
     }
 
     internal static double Quantile(double[] sorted, double q)

@@ -45,7 +45,8 @@ public static class HtmlReport
          .Append($"<li>Each table is analysed on the elements it covers with trained rows (untrained rows of a ct-UAE are left out). ")
          .Append(o.Standardize ? "Columns are z-scored over those elements before PCA, UMAP, k-means, cosine similarity and the Mantel distances.</li>" : "Columns are used as they are (no standardisation).</li>")
          .Append($"<li>UMAP: {new UmapOptions().Neighbors} neighbours (exact), min_dist {new UmapOptions().MinDist}, spectral initialisation (PCA when the neighbour graph is disconnected), 500 epochs, seed {o.Seed}. ")
-         .Append($"Trustworthiness with k = {o.TrustworthinessK} (scikit-learn's definition) for the UMAP map and the PCA map (PC1, PC2).</li>")
+         .Append("t-SNE: exact, perplexity 30, PCA initialisation, 1000 iterations (scikit-learn's defaults). ")
+         .Append($"Trustworthiness with k = {o.TrustworthinessK} (scikit-learn's definition) for the UMAP, t-SNE and PCA (PC1, PC2) maps.</li>")
          .Append($"<li>k-means: k-means++ with 10 restarts, k = {o.KMin}…{o.KMax}, seeds 0…{o.ScanSeeds - 1}; k is the one with the highest silhouette averaged over the seeds")
          .Append(o.ForcedK is int fk ? $" (here forced to {fk})" : "").Append("; the elbow of the mean SSE curve (point farthest below the chord) is shown next to it. Clusters are numbered in order of their lightest element.</li>")
          .Append($"<li>Reverse prediction: ridge regression from the table's raw vectors to each elemental property (mendeleev values; atomic_volume left out). ")
@@ -61,13 +62,13 @@ public static class HtmlReport
     private static void Summary(StringBuilder h, AnalysisResult r)
     {
         h.Append("<h2>Summary</h2><table><tr><th class=\"l\">table</th><th>elements</th><th>dim</th><th>untrained</th><th>PC1+PC2 variance</th>")
-         .Append("<th>trust. PCA</th><th>trust. UMAP</th><th>k (UMAP, silhouette)</th><th>elbow</th><th>silhouette</th><th>k (vectors)</th><th>elbow</th>")
+         .Append("<th>trust. PCA</th><th>trust. UMAP</th><th>trust. t-SNE</th><th>k (UMAP, silhouette)</th><th>elbow</th><th>silhouette</th><th>k (vectors)</th><th>elbow</th>")
          .Append("<th>mean R² (own elements)</th><th>mean R² (common)</th></tr>\n");
         foreach (var t in r.Tables)
         {
             var common = r.ReverseCommon.Where(x => x.Embedding == t.Table.Name).ToList();
             h.Append($"<tr><td class=\"l\"><a href=\"#{E(t.Slug)}\">{E(t.Table.Name)}</a></td><td>{t.Elements.Count}</td><td>{t.Table.Dimension}</td><td>{t.Table.Untrained.Count}</td>")
-             .Append($"<td>{F(t.Pca.ExplainedVarianceRatio.Take(2).Sum(), "P1")}</td><td>{F(t.TrustPca, "F3")}</td><td>{F(t.TrustUmap, "F3")}</td>")
+             .Append($"<td>{F(t.Pca.ExplainedVarianceRatio.Take(2).Sum(), "P1")}</td><td>{F(t.TrustPca, "F3")}</td><td>{F(t.TrustUmap, "F3")}</td><td>{F(t.TrustTsne, "F3")}</td>")
              .Append($"<td>{t.UmapClusters.ChosenK}</td><td>{t.UmapClusters.ElbowK}</td><td>{F(EmbeddingAnalyzer.MeanSilhouette(t.UmapClusters), "F3")}</td>")
              .Append($"<td>{t.RawClusters.ChosenK}</td><td>{t.RawClusters.ElbowK}</td>")
              .Append($"<td>{F(t.Reverse.Select(x => x.R2).DefaultIfEmpty(double.NaN).Average(), "F3")}</td>")
@@ -131,7 +132,10 @@ public static class HtmlReport
          .Append($". UMAP init: {t.Umap.InitUsed} ({t.Umap.GraphComponents} graph component(s), {t.Umap.Edges} edges, a = {t.Umap.A:F3}, b = {t.Umap.B:F3}). Files: <code>{E(t.Slug)}/</code>.</p>");
         foreach (var (title, choice) in new[] { ("UMAP map", t.UmapClusters), ("vectors", t.RawClusters) })
         {
-            h.Append($"<p><b>k-means on the {title}</b>: k = {choice.ChosenK}{(choice.Forced ? " (forced)" : "")} (best mean silhouette at k = {choice.SilhouetteK}, elbow at k = {choice.ElbowK}).</p><ul>");
+            int kMax = choice.Rows.Max(x => x.K);
+            h.Append($"<p><b>k-means on the {title}</b>: k = {choice.ChosenK}{(choice.Forced ? " (forced)" : "")} (best mean silhouette at k = {choice.SilhouetteK}, elbow at k = {choice.ElbowK})")
+             .Append(!choice.Forced && choice.SilhouetteK == kMax ? $"; the silhouette is still rising at the end of the scan (k = {kMax}), so the clusters are weak and k is not well defined" : "")
+             .Append(".</p><ul>");
             for (int c = 1; c <= choice.Labels.Max(); c++)
             {
                 var members = t.Elements.Where((e, i) => choice.Labels[i] == c).Select(e => e.Symbol).ToList();
@@ -161,7 +165,7 @@ public static class HtmlReport
         h.Append("<h2>Files</h2><ul class=\"note\">")
          .Append("<li><code>summary.csv</code>: one row per table (the summary above). <code>reverse_prediction.csv</code>: embedding, property, n_elements, r2, mae")
          .Append(r.Tables.Count > 1 ? " (on the common elements); <code>mantel.csv</code>; <code>common_elements.txt</code>.</li>" : ".</li>")
-         .Append("<li>Per table folder: <code>pca.csv</code>, <code>pca_variance.csv</code>, <code>umap.csv</code> (map coordinates), <code>clusters.csv</code> (cluster labels), ")
+         .Append("<li>Per table folder: <code>pca.csv</code>, <code>pca_variance.csv</code>, <code>umap.csv</code>, <code>tsne.csv</code> (map coordinates), <code>clusters.csv</code> (cluster labels), ")
          .Append("<code>kmeans_scan.csv</code> (SSE and silhouette per k and seed), <code>correlations.csv</code> (Pearson/Spearman per feature and property), ")
          .Append("<code>reverse_prediction.csv</code> (own elements), <code>cosine_similarity.csv</code>, <code>compound_groups.csv</code>, and every figure as PNG and SVG.</li></ul>\n");
         h.Append("<p class=\"note\">Timings: ").Append(E(string.Join("; ", r.Timings.Select(kv => $"{kv.Key} {kv.Value.TotalSeconds:F1} s")))).Append(".</p>\n");

@@ -12,6 +12,9 @@ namespace CrystalTransformer.IO.Cif;
 /// </summary>
 internal static partial class CifStructureBuilder
 {
+    /// <summary>Upper bound on atoms × operations, so that a huge or malicious file fails quickly instead of running for hours.</summary>
+    public const long MaxGeneratedSites = 20_000_000;
+
     /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
     public static bool HasAtoms(CifBlock block) =>
         block.Contains("_atom_site_fract_x") || block.Contains("_atom_site_Cartn_x");
@@ -19,11 +22,15 @@ internal static partial class CifStructureBuilder
     public static Structure Build(CifBlock block, string source, ReadOptions options, string id)
     {
         var warn = options.Warning;
+        if (!(options.SiteTolerance >= 0 && options.SiteTolerance < 0.5))
+            throw new InputError($"site tolerance must be between 0 and 0.5 (fractional), got {options.SiteTolerance}", source);
         var lattice = CifLattice.Read(block, source, warn);
         var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);
         if (atoms.Count == 0)
             throw new InputError("no atom site with positive occupancy", source, block.Line);
+        if ((long)atoms.Count * symmetry.Operations.Count > MaxGeneratedSites)
+            throw new InputError($"{atoms.Count} atom sites × {symmetry.Operations.Count} symmetry operations would generate more than {MaxGeneratedSites:N0} sites", source, block.Line);
         var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
         sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverfilled(sites, source, block, warn);
@@ -51,19 +58,20 @@ internal static partial class CifStructureBuilder
             : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
         var xs = block.Column(coordTags[0])!;
         bool looped = block.TryGetLoop(coordTags[0], out var atomLoop, out _);
+        int atomLine = looped ? atomLoop.Line : xs.Count > 0 ? xs[0].Line : block.Line;
         if (looped && !atomLoop.IsComplete)
             throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
-        if (xs.Count == 0) throw new InputError("atom site loop has no rows (truncated?)", source, looped ? atomLoop.Line : null);
-        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
-        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
+        if (xs.Count == 0) throw new InputError("atom site loop has no rows", source, atomLine);
+        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, atomLine);
+        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, atomLine);
         int n = xs.Count;
         var labels = SameLength(block.Column("_atom_site_label"), n);
         var types = SameLength(block.Column("_atom_site_type_symbol"), n);
         var occupancies = SameLength(block.Column("_atom_site_occupancy"), n);
         if (ys.Count != n || zs.Count != n)
-            throw new InputError("atom site coordinates have different lengths", source, xs[0].Line);
+            throw new InputError("atom site coordinates have different lengths", source, atomLine);
         if (labels is null && types is null)
-            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, xs[0].Line);
+            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, atomLine);
 
         var oxidationTable = OxidationTable(block);
         Func<Vec3, Vec3>? cartToFrac = cartesian ? CifLattice.CartesianToFractional(block, lattice, source) : null;
@@ -128,7 +136,7 @@ internal static partial class CifStructureBuilder
         return v;
     }
 
-    [GeneratedRegex(@"^\s*(?<occ>\d*\.?\d+)(?:\(\d*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?<occ>[0-9]*\.?[0-9]+)(?:\([0-9]*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
     private static partial Regex MixturePart();
 
     private static List<(Element, double)>? PaulingMixture(string typeSymbol, string label)
@@ -162,17 +170,18 @@ internal static partial class CifStructureBuilder
         return table;
     }
 
-    [GeneratedRegex(@"\d?[\+,\-]?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[0-9]?[\+,\-]?$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeSuffix();
 
+    /// <summary>
+    /// Oxidation states as pymatgen assigns them: only from the _atom_type table, by type symbol then element, 0 for
+    /// species the table does not list; none at all without a table ("Fe3+" alone names the element).
+    /// </summary>
     private static double? Oxidation(Dictionary<string, double>? table, string symbolText, Element element)
     {
-        if (table is not null)
-        {
-            if (table.TryGetValue(symbolText, out double ox)) return ox;
-            if (table.TryGetValue(element.Symbol, out ox)) return ox;
-        }
-        return CifSpecies.ParseOxidationState(symbolText);
+        if (table is null) return null;
+        if (table.TryGetValue(symbolText, out double ox)) return ox;
+        return table.TryGetValue(element.Symbol, out ox) ? ox : 0;
     }
 
     /// <summary>Species and amounts at one position, in order of first appearance (pymatgen's Composition).</summary>
@@ -189,7 +198,9 @@ internal static partial class CifStructureBuilder
         }
 
         /// <summary>Equal for equal species and amounts (to 1e-9), whatever their order.</summary>
-        public string Key() => string.Join(";", Items
+        public string Key() => Items.Count == 1 && Items[0].Oxidation is null
+            ? FormattableString.Invariant($"{Items[0].Element.Z}//{Math.Round(Items[0].Amount, 9):R}")
+            : string.Join(";", Items
             .OrderBy(t => t.Element.Z).ThenBy(t => t.Oxidation ?? double.NegativeInfinity)
             .Select(t => FormattableString.Invariant($"{t.Element.Z}/{t.Oxidation}/{Math.Round(t.Amount, 9):R}")));
     }
@@ -294,26 +305,39 @@ internal static partial class CifStructureBuilder
     private const double OverlapDistance = 0.5;
 
     /// <summary>
-    /// When the space group was named without its setting and the first setting puts atoms on top of each other, the
-    /// other settings (e.g. origin choice 2) are tried and the first without overlaps is used.
+    /// When the space group was named without its setting (origin choice 1 or 2), pymatgen's choice is kept unless
+    /// another setting is clearly what the file means: it puts no more atoms in the cell (atoms on special positions
+    /// coincide only in the right setting) and keeps them clearly further apart (hydrogen aside).
     /// </summary>
     private static Site[] TryAlternativeSettings(Site[] sites, List<AtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
         ReadOptions options, string source, CifBlock block)
     {
-        if (symmetry.Alternatives.Count == 0 || ClosePairs.Closest(lattice, sites.Select(s => s.Frac).ToArray(), OverlapDistance) is not { } clash)
-            return sites;
+        if (symmetry.Alternatives.Count == 0) return sites;
+        double closest = ClosestHeavyAtoms(sites, lattice);
+        Site[]? best = null;
+        SpaceGroupSetting? bestSetting = null;
+        double bestClosest = closest;
         foreach (var alt in symmetry.Alternatives)
         {
             var trial = Expand(atoms, alt.Operations, options.SiteTolerance);
-            if (ClosePairs.Closest(lattice, trial.Select(s => s.Frac).ToArray(), OverlapDistance) is null)
-            {
-                options.Warning?.Invoke(InputError.Format(
-                    $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read as {alt.UniversalSymbol}: " +
-                    $"{symmetry.Setting?.UniversalSymbol} puts atoms {clash.Distance:0.###} Å apart", source, block.Line));
-                return trial;
-            }
+            if (trial.Length > sites.Length) continue;
+            double d = ClosestHeavyAtoms(trial, lattice);
+            bool clearlyBetter = d > Math.Max(closest * 1.15, closest + 0.1) || (closest < OverlapDistance && d >= OverlapDistance);
+            if (clearlyBetter && d > bestClosest) { best = trial; bestSetting = alt; bestClosest = d; }
         }
-        return sites;
+        if (best is null) return sites;
+        options.Warning?.Invoke(InputError.Format(
+            $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read in setting {bestSetting!.UniversalSymbol}: " +
+            $"{symmetry.Setting?.UniversalSymbol} gives {sites.Length} sites with atoms {closest:0.###} Å apart, " +
+            $"{bestSetting.UniversalSymbol} {best.Length} sites at least {bestClosest:0.###} Å apart", source, block.Line));
+        return best;
+    }
+
+    /// <summary>Shortest distance between sites that are not hydrogen (capped at 3 Å).</summary>
+    private static double ClosestHeavyAtoms(Site[] sites, Lattice lattice)
+    {
+        var heavy = sites.Where(s => s.MajorityElement.Z > 1).Select(s => s.Frac).ToArray();
+        return ClosePairs.Closest(lattice, heavy, 3.0)?.Distance ?? 3.0;
     }
 
     private static void WarnOverlaps(Site[] sites, Lattice lattice, string source, CifBlock block, Action<string>? warn)

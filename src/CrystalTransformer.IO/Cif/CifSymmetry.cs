@@ -30,21 +30,20 @@ internal sealed class CifSymmetry
 
     private static readonly string[] ExplicitTags =
     [
-        "_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz", "_space_group_symop.operation_xyz",
-        "_symmetry_equiv.pos_as_xyz",
+        "_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz",
     ];
 
     private static readonly string[] SymbolTags =
     [
         "_symmetry_space_group_name_H-M", "_symmetry_space_group_name_H_M", "_space_group_name_H-M_alt",
-        "_space_group.name_H-M_alt", "_space_group_name_H-M", "_space_group_name_H-M_ref",
+        "_space_group_name_H-M", "_space_group_name_H-M_ref", "_space_group_name_H-M_full",
     ];
 
     private static readonly string[] HallTags =
-        ["_space_group_name_Hall", "_symmetry_space_group_name_Hall", "_space_group.name_Hall"];
+        ["_space_group_name_Hall", "_symmetry_space_group_name_Hall"];
 
     private static readonly string[] NumberTags =
-        ["_space_group_IT_number", "_symmetry_Int_Tables_number", "_space_group.IT_number"];
+        ["_space_group_IT_number", "_symmetry_Int_Tables_number"];
 
     public static CifSymmetry Read(CifBlock block, string source, Action<string>? warn, Lattice? lattice = null)
     {
@@ -109,7 +108,9 @@ internal sealed class CifSymmetry
 
     private static SpaceGroupSetting? SpaceGroupOperations(CifBlock block, string? symbol, int? number, string source, Action<string>? warn)
     {
-        if (symbol is not null && SpaceGroupTable.TryFindBySymbol(symbol, out var group)) return group;
+        SpaceGroupSetting group;
+        foreach (var tag in SymbolTags)
+            if (block.TryGet(tag, out var v) && !v.IsMissing && SpaceGroupTable.TryFindBySymbol(v.Text, out group)) return group;
         if (block.TryGetAny(out var hall, out _, HallTags) && SpaceGroupTable.TryFindByHall(hall.Text, out group)) return group;
         if (number is int n && SpaceGroupTable.TryFindByNumber(n, out group))
         {

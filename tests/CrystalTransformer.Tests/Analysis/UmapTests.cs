@@ -74,3 +74,19 @@ public class UmapTests(ITestOutputHelper output)
         }
     }
 }
+
+public class TsneTests
+{
+    [Fact]
+    public void ExactTsneOnMegnet16IsAsGoodAsScikitLearns()
+    {
+        // scikit-learn's map is not bit-identical (float32, randomized PCA init), so compare what the map achieves.
+        var r = Reference.Get("tsne_megnet16");
+        var t = ElementTableIO.Load("megnet16");
+        var x = Matrices.Standardize(t.Matrix(t.Trained));
+        var (map, kl) = Tsne.Run(x);
+        Assert.True(kl <= r.Number("kl_divergence") * 1.05, $"KL {kl:F4} vs scikit-learn {r.Number("kl_divergence"):F4}");
+        Assert.InRange(Trustworthiness.Compute(x, map, 5) - r.Number("trustworthiness"), -0.03, 0.03);
+        Assert.Equal(map, Tsne.Embed(x));
+    }
+}

@@ -177,19 +177,26 @@ public class PymatgenReferenceTests
             if (line.Length > 0) yield return line.Split('\t');
     }
 
+    /// <summary>The sample lines of one kind ("P" or "C"), grouped by structure, with the structure.</summary>
+    private static List<(Structure Structure, string Name, List<string[]> Lines)> Sample(string kind)
+    {
+        var structures = Entries.Value.ToDictionary(e => (e.Set, e.Id), e => e.Structure);
+        var groups = SampleLines().Where(f => f[0] == kind).GroupBy(f => (f[1], f[2]))
+            .Select(g => (structures[g.Key], $"{g.Key.Item1} {g.Key.Item2}", g.ToList())).ToList();
+        Assert.True(groups.Count >= 40);
+        return groups;
+    }
+
     private static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
     private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     [Fact]
     public void Sampled_full_pair_lists_match_pair_by_pair()
     {
-        var structures = Entries.Value.ToDictionary(e => (e.Set, e.Id), e => e.Structure);
-        var groups = SampleLines().Where(f => f[0] == "P").GroupBy(f => (f[1], f[2])).ToList();
-        Assert.True(groups.Count >= 40);
-        foreach (var group in groups)
+        foreach (var (structure, name, lines) in Sample("P"))
         {
-            var expected = group.ToDictionary(f => (I(f[3]), I(f[4]), I(f[5]), I(f[6]), I(f[7])), f => D(f[8]));
-            var nl = NeighborList.Build(structures[group.Key], 8.0);
+            var expected = lines.ToDictionary(f => (I(f[3]), I(f[4]), I(f[5]), I(f[6]), I(f[7])), f => D(f[8]));
+            var nl = NeighborList.Build(structure, 8.0);
             var actual = new Dictionary<(int, int, int, int, int), double>();
             for (int p = 0; p < nl.Count; p++)
                 if (nl.Distances[p] < 8.0 - Band)
@@ -197,7 +204,7 @@ public class PymatgenReferenceTests
             Assert.Equal(expected.Count, actual.Count);
             foreach (var (key, d) in expected)
             {
-                Assert.True(actual.TryGetValue(key, out double mine), $"{group.Key}: missing pair {key}");
+                Assert.True(actual.TryGetValue(key, out double mine), $"{name}: missing pair {key}");
                 Assert.Equal(d, mine, 1e-9);
             }
         }
@@ -206,14 +213,11 @@ public class PymatgenReferenceTests
     [Fact]
     public void Sampled_cgcnn_neighbours_match_up_to_the_order_of_equidistant_neighbours()
     {
-        var structures = Entries.Value.ToDictionary(e => (e.Set, e.Id), e => e.Structure);
-        var sites = SampleLines().Where(f => f[0] == "C").GroupBy(f => (f[1], f[2])).ToList();
-        Assert.True(sites.Count >= 40);
-        foreach (var structureGroup in sites)
+        foreach (var (structure, name, lines) in Sample("C"))
         {
-            var g = GraphBuilder.Build(structures[structureGroup.Key], new CgcnnGraphSettings { PadMissing = false });
+            var g = GraphBuilder.Build(structure, new CgcnnGraphSettings { PadMissing = false });
             var rows = g.RowOffsets();
-            foreach (var site in structureGroup.GroupBy(f => I(f[3])))
+            foreach (var site in lines.GroupBy(f => I(f[3])))
             {
                 var reference = site.OrderBy(f => I(f[4])).Select(f => (J: I(f[5]), D: D(f[6]))).ToList();
                 var mine = Enumerable.Range(rows[site.Key], rows[site.Key + 1] - rows[site.Key]).Select(e => (J: g.EdgeTarget[e], D: (double)g.Distances[e])).ToList();
@@ -228,7 +232,7 @@ public class PymatgenReferenceTests
                     var theirs = reference.Skip(start).Take(end - start).Select(x => x.J).Order().ToList();
                     var ours = mine.Skip(start).Take(Math.Min(end, mine.Count) - start).Select(x => x.J).ToList();
                     if (end <= mine.Count) Assert.Equal(theirs, ours.Order().ToList());
-                    else Assert.All(ours.GroupBy(j => j), gj => Assert.True(theirs.Count(t => t == gj.Key) >= gj.Count(), $"{structureGroup.Key} site {site.Key}: neighbour {gj.Key} not in the cut shell"));
+                    else Assert.All(ours.GroupBy(j => j), gj => Assert.True(theirs.Count(t => t == gj.Key) >= gj.Count(), $"{name} site {site.Key}: neighbour {gj.Key} not in the cut shell"));
                     start = end;
                 }
             }

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
 using CrystalTransformer.IO;
-using CrystalTransformer.IO.ExtXyz;
 using CrystalTransformer.Structures;
 using static CrystalTransformer.Tests.IO.FormatTestHelpers;
 
@@ -23,12 +22,10 @@ public class NomadExtXyzReferenceTests
         return (JsonSerializer.Deserialize<Reference[]>(json)!, JsonSerializer.Deserialize<PymatgenSummary[]>(json)!);
     }
 
-    internal static List<Structure> ReadNomad()
-    {
-        var path = BuiltInData.PathOf("nomad2018", "train.extxyz.gz");
-        using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
-        return ExtXyzFormat.Instance.Read(reader, path, ReadOptions.Default).ToList();
-    }
+    private static readonly Lazy<IReadOnlyList<Structure>> Nomad = new(() => StructureIO.Read(BuiltInData.PathOf("nomad2018", "train.extxyz.gz")));
+
+    /// <summary>The 2,400 frames read once through StructureIO (structures are immutable, so tests share them).</summary>
+    internal static IReadOnlyList<Structure> ReadNomad() => Nomad.Value;
 
     [Fact]
     public void AllFramesMatchAseAndPymatgen()

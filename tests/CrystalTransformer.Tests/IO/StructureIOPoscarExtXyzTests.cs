@@ -60,16 +60,6 @@ public sealed class StructureIOPoscarExtXyzTests : IDisposable
     }
 
     [Fact]
-    public void NomadFramesReadThroughTheEntryPoint()
-    {
-        var frames = StructureIO.Read(BuiltInData.PathOf("nomad2018", "train.extxyz.gz"));
-        Assert.Equal(2400, frames.Count);
-        Assert.Equal("1", frames[0].Id);
-        Assert.Equal(0.068, frames[0].Labels["formation_energy_ev_natom"]);
-        Assert.Equal("2400", frames[^1].Id);
-    }
-
-    [Fact]
     public void AlignnSampleFolderReadsTheLabelledPoscars()
     {
         var all = StructureIO.Read(BuiltInData.PathOf("samples", "alignn_poscar"));

@@ -112,3 +112,31 @@ public class TrainerTests
         public void Message(string line) { }
     }
 }
+
+[Collection("torch")]
+public class TrainerLearningTests
+{
+    [Fact]
+    public void LearnsATargetThatDependsOnTheElements()
+    {
+        // Target "b" is the largest Z / 30: a model that learns must beat the mean predictor clearly.
+        var data = TinyData.Structures(count: 200, seed: 8);
+        set_num_threads(1);
+        manual_seed(1);
+        using var model = new CrystalTransformerModel(TinyData.TinyModel(preNorm: true, readout: Readout.Mean) with { Dropout = 0 }, 2);
+        var options = TinyData.Options(epochs: 25) with { LearningRate = 1e-2, WarmupEpochs = 1 };
+        var run = new RunSettings { Directory = TinyData.TempDir(), Device = "cpu", Threads = 1 };
+        var result = Trainer.Train(model, data, options, run, new NullObserver());
+        var test = data.IndicesOf(Split.Test).Select(i => data.Labels[i][1]).ToArray();
+        double meanPredictor = test.Average(v => Math.Abs(v - data.IndicesOf(Split.Train).Average(i => data.Labels[i][1])));
+        Assert.True(result.Test["b"].Mae < 0.5 * meanPredictor, $"test MAE {result.Test["b"].Mae} vs mean predictor {meanPredictor}");
+    }
+
+    private sealed class NullObserver : ITrainingObserver
+    {
+        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
+        public void BatchDone() { }
+        public void EpochDone(EpochRecord record) { }
+        public void Message(string line) { }
+    }
+}
