@@ -84,7 +84,7 @@ public static class Profiles
             new GridBlock(["cgcnn"], [UaeCatalog.Perov5Multi, UaeCatalog.Mp], [GridCell.FineTune],
                 [new DatasetSpec(Nomad, NomadFormation, [300]), new DatasetSpec(Perov5, HeatRef, [1000])], [0, 1, 2]),
         ],
-        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(15, 64) }, MayPretrain: false);
+        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(12, 64) }, MayPretrain: false);
 
     /// <summary>Everything: 3 back-ends × 12 tables × 2 modes × 12 data-set/size combinations × 3 seeds.</summary>
     public static readonly ReproduceProfile Full = new("full",
