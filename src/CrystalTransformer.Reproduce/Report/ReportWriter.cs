@@ -103,10 +103,9 @@ public static class ReportWriter
               "84,295 Materials Project compositions (formation energy and band gap; compositions only, no structures — a composition-mode front-end).</li>");
         h.Raw("<li><b>Units:</b> the perov5 heats are taken as eV per 5-atom cell (the data's own description leaves per atom or per cell open; Matbench describes them per cell). " +
               "MAE and RMSE of <code>heat_ref</code> are in that unit; divide by 5 for eV/atom under this assumption.</li>");
-        foreach (var split in runs.Where(r => r.Cell.Dataset == Profiles.Nomad).Select(r => (string?)Parse(r.ConfigJson)?["data"]?["split"]).Where(s => s is not null).Distinct())
-            h.Raw($"<li><b>NOMAD-2018 split</b> (as recorded in the runs' config.json): {E(split)}.</li>");
-        foreach (var split in runs.Where(r => r.Cell.Dataset == Profiles.Perov5).Select(r => (string?)Parse(r.ConfigJson)?["data"]?["split"]).Where(s => s is not null).Distinct())
-            h.Raw($"<li><b>perov5 split</b> (as recorded): {E(split)}. Smaller training sizes are subsets of the training part; validation and test parts stay whole.</li>");
+        foreach (var (dataset, label) in new[] { (Profiles.Nomad, "NOMAD-2018"), (Profiles.Perov5, "perov5") })
+            foreach (var split in SplitDescriptions(runs, dataset))
+                h.Raw($"<li><b>{label} split</b> (as recorded in the runs' config.json): {E(split)}; smaller training sizes are seeded subsets of the training part, the validation and test parts stay whole.</li>");
         if (notes.TryGetValue($"data:{Profiles.Perov5Ood}", out var ood) && Parse(ood) is { } o)
             h.Raw($"<li><b>Out-of-distribution test</b> (<code>{Profiles.Perov5Ood}</code>): B-site elements {E(string.Join(", ", ((JsonArray)o["held_out"]!).Select(x => (string)x!)))} " +
                   $"(drawn with seed {o["seed"]}) are held out from back-end training: every crystal containing one of them is removed from the training ({o["train"]} left) and validation ({o["validation"]} left) parts; " +
@@ -146,6 +145,11 @@ public static class ReportWriter
         }
         h.Raw("</table>\n");
     }
+
+    /// <summary>The split each run of a data set recorded, without the per-run subset note ("...; training subset of N ...").</summary>
+    private static IEnumerable<string> SplitDescriptions(IReadOnlyList<RunRecord> runs, string dataset) =>
+        runs.Where(r => r.Cell.Dataset == dataset).Select(r => (string?)Parse(r.ConfigJson)?["data"]?["split"])
+            .Where(s => s is not null).Select(s => s!.Split("; training subset")[0]).Distinct();
 
     private static string Count(IReadOnlyList<Paired> list)
     {

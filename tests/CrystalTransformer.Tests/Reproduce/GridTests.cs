@@ -32,6 +32,16 @@ public class GridTests
     }
 
     [Fact]
+    public void BudgetOfAModelOnADataSetOverridesTheModelsBudget()
+    {
+        var nomad = Profiles.Quick.Expand().First(c => c.Dataset == Profiles.Nomad);
+        var perov5 = Profiles.Quick.Expand().First(c => c.Dataset == Profiles.Perov5);
+        Assert.Equal(new TrainingBudget(10, 32), Profiles.Quick.BudgetFor(nomad));
+        Assert.Equal(new TrainingBudget(15, 64), Profiles.Quick.BudgetFor(perov5));
+        Assert.Throws<InputError>(() => Profiles.Quick.BudgetFor(nomad with { Model = "alignn" }));
+    }
+
+    [Fact]
     public void ExpansionOrderPutsSeedsBeforeTables()
     {
         var cells = Profiles.Quick.Expand();
