@@ -19,9 +19,9 @@ public static class StructureIO
     private static List<IStructureFormat> _formats =
     [
         new CifFormat(),
+        new CsvCifFormat(),
         PoscarFormat.Instance,
         ExtXyzFormat.Instance,
-        new CsvCifFormat(),
     ];
 
     /// <summary>The registered formats (a snapshot).</summary>
@@ -101,12 +101,7 @@ public static class StructureIO
     public static IStructureFormat DetectFormat(string path, ReadOptions? options = null)
     {
         var formats = Formats;
-        string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        foreach (var f in formats)
-            foreach (var ext in f.Extensions)
-                if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
-        if (PoscarFormat.IsPoscarFileName(path) && formats.Contains(PoscarFormat.Instance)) return PoscarFormat.Instance;
+        if (FormatFromName(path, formats) is { } byName) return byName;
         string head;
         try
         {
@@ -140,15 +135,21 @@ public static class StructureIO
     /// <summary>Writes one structure.</summary>
     public static void Write(string path, Structure structure, string? format = null) => Write(path, [structure], format);
 
-    private static IStructureFormat FormatForWriting(string path)
+    private static IStructureFormat FormatForWriting(string path) =>
+        FormatFromName(path, Formats) ?? throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
+
+    /// <summary>
+    /// The format a file name selects (".gz" ignored): by extension, else VASP's own names (POSCAR, CONTCAR and names
+    /// starting with them); null when the name does not decide.
+    /// </summary>
+    private static IStructureFormat? FormatFromName(string path, IReadOnlyList<IStructureFormat> formats)
     {
         string name = Path.GetFileName(path).ToLowerInvariant();
         if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        foreach (var f in Formats)
+        foreach (var f in formats)
             foreach (var ext in f.Extensions)
                 if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
-        if (PoscarFormat.IsPoscarFileName(path)) return PoscarFormat.Instance;
-        throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
+        return PoscarFormat.IsPoscarFileName(name) ? formats.FirstOrDefault(f => f.Name == PoscarFormat.Instance.Name) : null;
     }
 
     /// <summary>The id a file gives its structure: the file name without ".gz" and its extension ("data/1000041.cif" → "1000041").</summary>

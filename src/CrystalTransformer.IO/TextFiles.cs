@@ -39,7 +39,20 @@ public static class TextFiles
     /// Writes a file atomically: to a temporary file next to it (gzip-compressed when the name ends in .gz), flushed to
     /// disk, then renamed over the target — a crash never leaves a half-written file behind.
     /// </summary>
-    public static void WriteAtomic(string path, Action<TextWriter> write)
+    public static void WriteAtomic(string path, Action<TextWriter> write) =>
+        WriteAtomicBytes(path, file =>
+        {
+            Stream stream = IsGzip(path) ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
+            using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
+                write(writer);
+            if (stream != file) stream.Dispose();
+        });
+
+    /// <summary>
+    /// The binary form of <see cref="WriteAtomic(string, Action{TextWriter})"/>: <paramref name="write"/> fills a temporary
+    /// file (named <c>.NAME.*.tmp</c> next to the target), which is flushed to disk and renamed over the target.
+    /// </summary>
+    public static void WriteAtomicBytes(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
@@ -49,10 +62,7 @@ public static class TextFiles
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                Stream stream = IsGzip(full) ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
-                using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
-                    write(writer);
-                if (stream != file) stream.Dispose();
+                write(file);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

@@ -99,6 +99,7 @@ public static class Trainer
         int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
         var clock = Stopwatch.StartNew();
+        double secondsBefore = state.Seconds; // training time of earlier sessions of this run
         bool timeLimited = false;
         int epoch = state.NextEpoch;
         for (; epoch < options.Epochs; epoch++)
@@ -134,7 +135,7 @@ public static class Trainer
             var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
             double score = Score(valMetrics, scaler, options.Selection);
             bool best = score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
-            double elapsed = state.Seconds + clock.Elapsed.TotalSeconds;
+            double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
             state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
             SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);

@@ -28,7 +28,8 @@ public static class CsvRowReader
         var fields = new List<string>();
         var field = new StringBuilder();
         int line = 1, recordLine = 1;
-        bool inQuotes = false, fieldStarted = false, afterQuote = false;
+        bool inQuotes = false, fieldStarted = false;
+        int quoteLine = 1;
         int c;
         while ((c = reader.Read()) >= 0)
         {
@@ -38,7 +39,7 @@ public static class CsvRowReader
                 if (ch == '"')
                 {
                     if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                    else { inQuotes = false; afterQuote = true; }
+                    else inQuotes = false;
                 }
                 else
                 {
@@ -53,27 +54,27 @@ public static class CsvRowReader
             switch (ch)
             {
                 case '"' when !fieldStarted:
-                    inQuotes = true; fieldStarted = true;
+                    inQuotes = true; fieldStarted = true; quoteLine = line;
                     break;
                 case ',':
-                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false; afterQuote = false;
+                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false;
                     break;
                 case '\r':
                     break; // CRLF: the LF ends the record; a lone CR inside a field is dropped
                 case '\n':
-                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false; afterQuote = false;
+                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false;
                     if (!(fields.Count == 1 && fields[0].Length == 0)) yield return new CsvRecord(fields.ToArray(), recordLine);
                     fields.Clear();
                     line++;
                     recordLine = line;
                     break;
                 default:
-                    if (afterQuote) throw new InputError("text after a closing quote", source, line);
+                    // Text after a closing quote ("x"y) is kept, as Python's csv module and pandas do.
                     field.Append(ch); fieldStarted = true;
                     break;
             }
         }
-        if (inQuotes) throw new InputError("quoted field is not closed before the end of the file", source, recordLine);
+        if (inQuotes) throw new InputError($"quoted field opened at line {quoteLine} is never closed", source, recordLine);
         if (fieldStarted || fields.Count > 0)
         {
             fields.Add(field.ToString());
