@@ -115,7 +115,8 @@ public static class Trainer
             for (int b = 0; b < batches.Count; b++)
             {
                 using var scope = NewDisposeScope();
-                double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
+                // The rate of a step is the schedule at the position reached after it (so warm-up never takes a step at 0).
+                double factor = LearningRateSchedule.Factor(options, epoch, (b + 1.0) / batches.Count);
                 int g = 0;
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
                 lr = options.LearningRate * factor;
