@@ -9,6 +9,9 @@ foreach (var command in new Command[]
          {
              CrystalTransformer.Cli.Commands.PretrainCommand.Create(),
              CrystalTransformer.Cli.Commands.EmbedCommand.Create(),
+             CrystalTransformer.Cli.Commands.TrainCommand.Create(),
+             CrystalTransformer.Cli.Commands.PredictCommand.Create(),
+             CrystalTransformer.Cli.Commands.ModelsCommand.Create(),
          })
     root.Subcommands.Add(command);
 

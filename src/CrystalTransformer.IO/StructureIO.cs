@@ -20,6 +20,8 @@ public static class StructureIO
     [
         new CifFormat(),
         new CsvCifFormat(),
+        Poscar.PoscarFormat.Instance,
+        ExtXyz.ExtXyzFormat.Instance,
     ];
 
     /// <summary>The registered formats (a snapshot).</summary>

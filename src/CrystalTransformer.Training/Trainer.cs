@@ -99,6 +99,7 @@ public static class Trainer
         int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
         var clock = Stopwatch.StartNew();
+        double secondsBefore = state.Seconds; // time spent in earlier sessions of a resumed run
         bool timeLimited = false;
         int epoch = state.NextEpoch;
         for (; epoch < options.Epochs; epoch++)
@@ -113,6 +114,7 @@ public static class Trainer
             double lr = 0;
             for (int b = 0; b < batches.Count; b++)
             {
+                using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
                 using var scope = NewDisposeScope();
                 double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
                 int g = 0;
@@ -134,7 +136,7 @@ public static class Trainer
             var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
             double score = Score(valMetrics, scaler, options.Selection);
             bool best = score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
-            double elapsed = state.Seconds + clock.Elapsed.TotalSeconds;
+            double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
             state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
             SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);
@@ -168,6 +170,7 @@ public static class Trainer
         {
             for (int start = 0; start < indices.Count; start += batchSize)
             {
+                using var pause = FinalizerPause.Enter();
                 using var scope = NewDisposeScope();
                 var chunk = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => samples[indices[k]]).ToArray();
                 using var input = model.Collate(chunk, device, null);
