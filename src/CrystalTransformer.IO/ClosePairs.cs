@@ -8,11 +8,16 @@ namespace CrystalTransformer.IO;
 /// </summary>
 public static class ClosePairs
 {
+    /// <summary>Above this many sites the search is skipped (null), keeping reading time bounded.</summary>
+    public const int MaxPoints = 200_000;
+
     /// <summary>The closest pair of distinct sites nearer than <paramref name="cutoff"/> Å, or null when there is none.</summary>
     public static (int I, int J, double Distance)? Closest(Lattice lattice, IReadOnlyList<Vec3> frac, double cutoff)
     {
         int n = frac.Count;
         if (n < 2) return null;
+        // A check, not a result: on huge inputs (where many points could share a bin) it is skipped rather than slow.
+        if (n > MaxPoints) return null;
         var widths = lattice.PerpendicularWidths;
         // Minimum-image distances are exact only when the cutoff is below half of every cell width.
         if (cutoff * 2 >= Math.Min(widths.X, Math.Min(widths.Y, widths.Z)))
