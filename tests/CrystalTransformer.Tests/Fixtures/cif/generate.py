@@ -489,6 +489,7 @@ def expected_real():
         "_symmetry_space_group_name_H-M P2_1/n", "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x+1/2,y+1/2,-z+1/2\n-x,-y,-z\nx+1/2,-y+1/2,z+1/2")
     out["cod_1100107_P21n_labels_only.cif"] = values(Structure.from_str(p21n, fmt="cif"))
     out["cod_1010800_no_sites.cif"] = {"error": "no atom sites (coordinates are '?')"}
+    out["cod_9015328_amcsd_hm_only.cif"] = values(Structure.from_file(os.path.join(REAL, "cod_9015328_amcsd.cif")))
     return out
 
 
@@ -500,6 +501,7 @@ NOTES = {
     "cod_1011060_graphite_C0.cif": "no _atom_site_label column: pymatgen fails (KeyError); the type symbols name the atoms",
     "cod_1100910_simple_fractions.cif": "coordinates written as 1/4: pymatgen fails; read as 0.25",
     "nh4cl_deuterated.deuterated.cif": "deuterium: pymatgen keeps D as a species (formula D8 N1 Cl1); read as hydrogen",
+    "cod_9015328_amcsd_hm_only.cif": "the COD entry without its operation list: pymatgen does not know 'R__-3 __ m :H__'",
 }
 
 if __name__ == "__main__":
