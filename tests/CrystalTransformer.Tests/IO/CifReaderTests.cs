@@ -117,6 +117,29 @@ public class CifReaderTests
         Assert.Contains(warnings, w => w.Contains("data block bad skipped"));
     }
 
+    [Theory]
+    [InlineData("5.4307(2)", 5.4307)]
+    [InlineData("5.4307(", 5.4307)]
+    [InlineData("-.25", -0.25)]
+    [InlineData("+1.5e-1", 0.15)]
+    [InlineData("\u22120.125", -0.125)]
+    [InlineData("2.", 2.0)]
+    public void NumbersWithUncertaintiesAndOddSpellingsParse(string text, double expected)
+    {
+        Assert.True(CifNumber.TryParse(text, out double v));
+        Assert.Equal(expected, v, 1e-15);
+    }
+
+    [Theory]
+    [InlineData("?")]
+    [InlineData(".")]
+    [InlineData("nan")]
+    [InlineData("1e999")]
+    [InlineData("0x10")]
+    [InlineData("1,5")]
+    [InlineData("")]
+    public void NonNumbersAreRejected(string text) => Assert.False(CifNumber.TryParse(text, out _));
+
     [Fact]
     public void ThirdsWrittenWithFourDigitsAreExactThirds()
     {
