@@ -6,6 +6,9 @@ Lines (tab-separated):
   S id number hall hermann_mauguin universal_h_m ops      one setting; ops are ';'-separated "x,y,z" strings
   P key id       pymatgen's CifParser result for an H-M symbol whose spaces and underscores are removed ("key")
   N number id    pymatgen's SpaceGroup.from_int_number(number)
+  H hall id      spglib's Hall symbol of each of its 530 settings (spglib, BSD-3-Clause)
+  A key id       spglib's short, full and setting-qualified Hermann-Mauguin symbols ("P21/c", "P121/c1", "Fd-3m:2",
+                 "R-3m:R"), spaces and underscores removed; consulted after pymatgen's own look-ups
 
 Run with the Debian pymatgen: /usr/bin/python3 bench/python/generate_spacegroups.py
 """
@@ -15,6 +18,7 @@ import re
 import warnings
 
 import numpy as np
+import spglib
 from monty.serialization import loadfn
 
 warnings.simplefilter("ignore")
@@ -47,11 +51,11 @@ for d in cod:
     by_canon.setdefault(canon(ops), len(settings) - 1)
 
 
-def setting_for(ops, number, name):
+def setting_for(ops, number, name, hall=""):
     c = canon(ops)
     if c in by_canon:
         return by_canon[c]
-    settings.append((number, "", name, name, [op.as_xyz_string() for op in ops]))
+    settings.append((number, hall, name, name, [op.as_xyz_string() for op in ops]))
     by_canon[c] = len(settings) - 1
     return by_canon[c]
 
@@ -79,6 +83,26 @@ for n in range(1, 231):
     ops = list(SpaceGroup.from_int_number(n).symmetry_ops)
     numbers[n] = setting_for(ops, n, SpaceGroup.from_int_number(n).symbol)
 
+# spglib's 530 settings: Hall symbols and Hermann-Mauguin spellings (first setting wins for ambiguous short symbols).
+halls, aliases = {}, {}
+for hn in range(1, 531):
+    t = spglib.get_spacegroup_type(hn)
+    d = spglib.get_symmetry_from_database(hn)
+    ops = [SymmOp.from_rotation_and_translation(r, tr) for r, tr in zip(d["rotations"], d["translations"])]
+    sid = setting_for(ops, t["number"], t["international_full"], t["hall_symbol"])
+    halls.setdefault(t["hall_symbol"].strip(), sid)
+    names = [t["international_short"], t["international_full"], *t["international"].split(" = ")]
+    # Monoclinic settings are usually written short: "P 1 21/n 1" -> "P 21/n", "P 1 1 21/b" -> "P 21/b".
+    for name in list(names):
+        tokens = name.split()
+        if len(tokens) == 4 and [x == "1" for x in tokens[1:]].count(True) == 2:
+            names.append(tokens[0] + " " + next(x for x in tokens[1:] if x != "1"))
+    for name in names:
+        key = sub_spgrp(name)
+        aliases.setdefault(key, sid)
+        if t["choice"]:
+            aliases.setdefault(key + ":" + t["choice"], sid)
+
 out = os.path.join(os.path.dirname(__file__), "..", "..", "data", "spacegroups", "spacegroups.txt.gz")
 with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
     f.write(f"# Space-group settings derived from pymatgen 2022.11 (MIT): symmetry/symm_ops.json and symm_data.json.\n")
@@ -89,4 +113,8 @@ with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
         f.write(f"P\t{key}\t{i}\n")
     for n, i in numbers.items():
         f.write(f"N\t{n}\t{i}\n")
-print(len(settings), "settings,", len(lookups), "symbol look-ups ->", os.path.normpath(out))
+    for hall, i in halls.items():
+        f.write(f"H\t{hall}\t{i}\n")
+    for key, i in aliases.items():
+        f.write(f"A\t{key}\t{i}\n")
+print(len(settings), "settings,", len(lookups), "pymatgen look-ups,", len(halls), "Hall symbols,", len(aliases), "aliases ->", os.path.normpath(out))

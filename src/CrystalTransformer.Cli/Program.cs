@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CrystalTransformer.Cli;
+using CrystalTransformer.Cli.Commands;
 
 var root = new RootCommand(
     "CrystalTransformer (ct): crystal structures, graphs, universal atomic embeddings (ct-UAE) and graph networks.");
@@ -7,11 +8,13 @@ var root = new RootCommand(
 // One file per command under Commands/; each exposes Create().
 foreach (var command in new Command[]
          {
-             CrystalTransformer.Cli.Commands.PretrainCommand.Create(),
-             CrystalTransformer.Cli.Commands.EmbedCommand.Create(),
-             CrystalTransformer.Cli.Commands.TrainCommand.Create(),
-             CrystalTransformer.Cli.Commands.PredictCommand.Create(),
-             CrystalTransformer.Cli.Commands.ModelsCommand.Create(),
+             InspectCommand.Create(),
+             PretrainCommand.Create(),
+             EmbedCommand.Create(),
+             AnalyzeCommand.Create(),
+             TrainCommand.Create(),
+             PredictCommand.Create(),
+             ModelsCommand.Create(),
          })
     root.Subcommands.Add(command);
 

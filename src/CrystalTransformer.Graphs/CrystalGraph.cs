@@ -71,5 +71,6 @@ public sealed class CrystalGraph
         LineGraph is not null ? this : new(Id, AtomicNumbers, EdgeSource, EdgeTarget, Distances, Images, BondVectors,
             Graphs.LineGraph.Build(this), SitesWithTooFewNeighbors);
 
+    /// <summary>Id and sizes, for logs.</summary>
     public override string ToString() => $"CrystalGraph({Id}: {NodeCount} nodes, {EdgeCount} edges{(LineGraph is null ? "" : $", {LineGraph.Count} bond pairs")})";
 }

@@ -56,13 +56,21 @@ public static class GraphBuilder
         var edges = scratch.Edges;
         edges.Clear();
         var lattice = structure.Lattice;
-        int shortSites = settings switch
+        int shortSites;
+        try
         {
-            CgcnnGraphSettings c => Cgcnn(lattice, frac.AsSpan(0, n), c, edges, ref scratch.Pairs),
-            KNearestGraphSettings k => KNearest(lattice, frac.AsSpan(0, n), k, edges, ref scratch.Pairs, scratch),
-            RadiusGraphSettings r => Radius(lattice, frac.AsSpan(0, n), r, edges, ref scratch.Pairs),
-            _ => throw new ArgumentException($"unknown graph settings {settings.GetType().Name}"),
-        };
+            shortSites = settings switch
+            {
+                CgcnnGraphSettings c => Cgcnn(lattice, frac.AsSpan(0, n), c, edges, ref scratch.Pairs),
+                KNearestGraphSettings k => KNearest(lattice, frac.AsSpan(0, n), k, edges, ref scratch.Pairs, scratch),
+                RadiusGraphSettings r => Radius(lattice, frac.AsSpan(0, n), r, edges, ref scratch.Pairs),
+                _ => throw new ArgumentException($"unknown graph settings {settings.GetType().Name}"),
+            };
+        }
+        catch (InputError ex)
+        {
+            throw new InputError($"structure {name}: {ex.Reason}", ex.Origin, ex.Line, ex);
+        }
         return edges.ToGraph(structure.Id, z, lattice.Matrix, frac, settings.LineGraph, shortSites);
     }
 
@@ -77,8 +85,8 @@ public static class GraphBuilder
     {
         int n = frac.Length, m = s.MaxNeighbors;
         double radius = s.Radius;
-        NeighborList.CheckSize(n, lattice.Volume, Math.Min(radius, InitialRadius(n, lattice.Volume, m, radius)));
         double r0 = InitialRadius(n, lattice.Volume, m, radius);
+        NeighborList.CheckSize(n, lattice.Volume, r0);
         var grid = new PeriodicGrid(lattice.Matrix, frac, r0);
         int shortSites = 0;
         for (int i = 0; i < n; i++)
@@ -90,6 +98,7 @@ public static class GraphBuilder
                 grid.Query(i, r, ref pairs);
                 if (pairs.Count >= m || r >= radius) break;
                 r = Math.Min(radius, r * GrowthFactor);
+                NeighborList.CheckSize(n, lattice.Volume, r);
             }
             var found = pairs.AsSpan();
             found.Sort(new PairComparer());

@@ -166,6 +166,7 @@ public sealed class GraphCache : IDisposable
         for (int k = 0; k < Count; k++) yield return Read(k);
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _handle.Dispose();
 
     private enum OpenStatus { Ok, Stale, Corrupt }
@@ -323,45 +324,49 @@ public sealed class GraphCache : IDisposable
         w.Advance(n);
         var degree = new int[n];
         foreach (int s in g.EdgeSource) degree[s]++;
-        WriteInts(w, degree);
-        WriteInts(w, g.EdgeTarget);
-        WriteFloats(w, g.Distances);
+        WriteArray(w, degree);
+        WriteArray(w, g.EdgeTarget);
+        WriteArray(w, g.Distances);
         if (smallImages)
         {
             var span = w.GetSpan(g.Images.Length);
             for (int k = 0; k < g.Images.Length; k++) span[k] = unchecked((byte)(sbyte)g.Images[k]);
             w.Advance(g.Images.Length);
         }
-        else WriteInts(w, g.Images);
-        WriteFloats(w, g.BondVectors);
+        else WriteArray(w, g.Images);
+        WriteArray(w, g.BondVectors);
         // The record so far (it starts at the writer's beginning) gets its checksum.
         ulong checksum = XxHash3.HashToUInt64(w.WrittenSpan);
         BinaryPrimitives.WriteUInt64LittleEndian(w.GetSpan(8), checksum);
         w.Advance(8);
     }
 
-    private static void WriteInts(ArrayBufferWriter<byte> w, int[] values)
+    /// <summary>Appends 4-byte values (int or float) in little-endian order.</summary>
+    private static void WriteArray<T>(ArrayBufferWriter<byte> w, T[] values) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        if (BitConverter.IsLittleEndian) w.Write(bytes);
-        else
-        {
-            var span = w.GetSpan(bytes.Length);
-            for (int k = 0; k < values.Length; k++) BinaryPrimitives.WriteInt32LittleEndian(span[(4 * k)..], values[k]);
-            w.Advance(bytes.Length);
-        }
+        if (BitConverter.IsLittleEndian) { w.Write(bytes); return; }
+        var copy = bytes.ToArray();
+        SwapWords(copy);
+        w.Write(copy);
     }
 
-    private static void WriteFloats(ArrayBufferWriter<byte> w, float[] values)
+    /// <summary>Reverses the byte order of each 4-byte word (big-endian hosts only).</summary>
+    private static void SwapWords(Span<byte> bytes)
     {
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        if (BitConverter.IsLittleEndian) w.Write(bytes);
-        else
-        {
-            var span = w.GetSpan(bytes.Length);
-            for (int k = 0; k < values.Length; k++) BinaryPrimitives.WriteSingleLittleEndian(span[(4 * k)..], values[k]);
-            w.Advance(bytes.Length);
-        }
+        var words = MemoryMarshal.Cast<byte, int>(bytes);
+        for (int k = 0; k < words.Length; k++) words[k] = BinaryPrimitives.ReverseEndianness(words[k]);
+    }
+
+    /// <summary>Reads <paramref name="count"/> little-endian 4-byte values (int or float).</summary>
+    private static T[] ReadArray<T>(ReadOnlySpan<byte> r, ref int p, int count) where T : unmanaged
+    {
+        var values = new T[count];
+        var target = MemoryMarshal.AsBytes(values.AsSpan());
+        r.Slice(p, target.Length).CopyTo(target);
+        if (!BitConverter.IsLittleEndian) SwapWords(target);
+        p += target.Length;
+        return values;
     }
 
     private static CrystalGraph Parse(ReadOnlySpan<byte> r)
@@ -380,7 +385,7 @@ public sealed class GraphCache : IDisposable
         var z = new int[n];
         for (int i = 0; i < n; i++) z[i] = r[p + i];
         p += n;
-        var degree = ReadInts(r, ref p, n);
+        var degree = ReadArray<int>(r, ref p, n);
         var src = new int[e];
         int k = 0;
         for (int i = 0; i < n; i++)
@@ -390,8 +395,8 @@ public sealed class GraphCache : IDisposable
             k += degree[i];
         }
         if (k != e) throw new InvalidDataException("inconsistent degrees");
-        var dst = ReadInts(r, ref p, e);
-        var dist = ReadFloats(r, ref p, e);
+        var dst = ReadArray<int>(r, ref p, e);
+        var dist = ReadArray<float>(r, ref p, e);
         int[] images;
         if (imageWidth == 1)
         {
@@ -399,29 +404,9 @@ public sealed class GraphCache : IDisposable
             for (int q = 0; q < images.Length; q++) images[q] = unchecked((sbyte)r[p + q]);
             p += images.Length;
         }
-        else images = ReadInts(r, ref p, 3 * e);
-        var bonds = ReadFloats(r, ref p, 3 * e);
+        else images = ReadArray<int>(r, ref p, 3 * e);
+        var bonds = ReadArray<float>(r, ref p, 3 * e);
         try { return new CrystalGraph(id, z, src, dst, dist, images, bonds, null, shortSites); }
         catch (ArgumentException ex) { throw new InvalidDataException(ex.Message); }
-    }
-
-    private static int[] ReadInts(ReadOnlySpan<byte> r, ref int p, int count)
-    {
-        var values = new int[count];
-        var bytes = r.Slice(p, 4 * count);
-        if (BitConverter.IsLittleEndian) bytes.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
-        else for (int k = 0; k < count; k++) values[k] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * k)..]);
-        p += 4 * count;
-        return values;
-    }
-
-    private static float[] ReadFloats(ReadOnlySpan<byte> r, ref int p, int count)
-    {
-        var values = new float[count];
-        var bytes = r.Slice(p, 4 * count);
-        if (BitConverter.IsLittleEndian) bytes.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
-        else for (int k = 0; k < count; k++) values[k] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * k)..]);
-        p += 4 * count;
-        return values;
     }
 }

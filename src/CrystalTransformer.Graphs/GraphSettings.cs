@@ -41,6 +41,8 @@ public abstract record GraphSettings
 /// code keeps whichever pymatgen happened to list first. When fewer than <see cref="MaxNeighbors"/> are found the
 /// official code warns and pads with neighbour index 0 at distance radius + 1; <see cref="PadMissing"/> (default true)
 /// does the same (padded edges have image (0,0,0) and a zero bond vector), false keeps only the real neighbours.
+/// With padding every node has exactly MaxNeighbors edges, in order, so <see cref="CrystalGraph.EdgeTarget"/> and
+/// <see cref="CrystalGraph.Distances"/> reshape to [N, MaxNeighbors]: the official <c>nbr_fea_idx</c> / <c>nbr_fea</c> layout.
 /// </para>
 /// </summary>
 public sealed record CgcnnGraphSettings : GraphSettings
@@ -52,6 +54,7 @@ public sealed record CgcnnGraphSettings : GraphSettings
     /// <summary>Pad atoms with too few neighbours to exactly MaxNeighbors edges, as the official code does.</summary>
     public bool PadMissing { get; init; } = true;
 
+    /// <inheritdoc/>
     protected override string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"cgcnn;radius={Radius:R};max={MaxNeighbors};pad={(PadMissing ? 1 : 0)}");
 
@@ -88,6 +91,7 @@ public sealed record KNearestGraphSettings : GraphSettings
     /// </summary>
     public double ShellTolerance { get; init; } = 1e-6;
 
+    /// <inheritdoc/>
     protected override string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"knearest;cutoff={Cutoff:R};k={MaxNeighbors};canonize={(Canonize ? 1 : 0)};shelltol={ShellTolerance:R}");
 
@@ -105,6 +109,7 @@ public sealed record RadiusGraphSettings : GraphSettings
     /// <summary>Cutoff radius in Å (MEGNet default 5).</summary>
     public double Cutoff { get; init; } = 5.0;
 
+    /// <inheritdoc/>
     protected override string Describe() => string.Create(CultureInfo.InvariantCulture, $"radius;cutoff={Cutoff:R}");
 
     internal override void Validate()

@@ -47,6 +47,28 @@ public sealed class NeighborList
     /// <summary>Image offset of pair k.</summary>
     public (int A, int B, int C) Image(int k) => (Images[3 * k], Images[3 * k + 1], Images[3 * k + 2]);
 
+    /// <summary>Number of neighbours of each atom (what <c>ct inspect --neighbors</c> prints).</summary>
+    public int[] CountPerAtom()
+    {
+        var counts = new int[AtomCount];
+        for (int i = 0; i < AtomCount; i++) counts[i] = RowOffsets[i + 1] - RowOffsets[i];
+        return counts;
+    }
+
+    /// <summary>Distance to the nearest neighbour of each atom (Å); NaN for an atom with none within the cutoff.</summary>
+    public double[] NearestDistancePerAtom()
+    {
+        var nearest = new double[AtomCount];
+        for (int i = 0; i < AtomCount; i++)
+        {
+            double best = double.NaN;
+            for (int k = RowOffsets[i]; k < RowOffsets[i + 1]; k++)
+                if (!(Distances[k] >= best)) best = Distances[k];
+            nearest[i] = best;
+        }
+        return nearest;
+    }
+
     /// <summary>Builds the neighbour list of a structure (only the lattice and coordinates are used).</summary>
     /// <param name="structure">Any structure; species do not matter.</param>
     /// <param name="cutoff">Cutoff radius in Å (positive).</param>
@@ -107,10 +129,11 @@ public sealed class NeighborList
         var neighbors = new int[count];
         var images = new int[3 * count];
         var distances = new double[count];
-        for (int i = 0; i < n; i++) centers.AsSpan(rowOffsets[i], counts[i]).Fill(i);
-        int k = 0;
-        for (int b = 0; b < blocks; b++)
+        void CopyBlock(int b)
         {
+            int start = b * blockSize, end = Math.Min(n, start + blockSize);
+            for (int i = start; i < end; i++) centers.AsSpan(rowOffsets[i], counts[i]).Fill(i);
+            int k = rowOffsets[start];
             foreach (var segment in results[b].Segments())
             {
                 foreach (ref readonly var p in segment.AsSpan())
@@ -123,14 +146,20 @@ public sealed class NeighborList
             }
             results[b] = null!; // release the block as soon as it is copied
         }
+        // Blocks land at their own offsets, so the copy runs in parallel too.
+        if (threads == 1 || blocks <= 1) for (int b = 0; b < blocks; b++) CopyBlock(b);
+        else Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, CopyBlock);
         return new NeighborList(n, cutoff, rowOffsets, centers, neighbors, images, distances);
     }
 
-    /// <summary>Refuses cutoffs that would produce more pairs than arrays can hold, before trying.</summary>
+    /// <summary>Most pairs one list may hold (about 10 GB while building): far beyond any real crystal at sane cutoffs.</summary>
+    public const double MaxPairs = 2e8;
+
+    /// <summary>Refuses cutoffs that would produce more pairs than memory can hold, before trying.</summary>
     internal static void CheckSize(int atoms, double volume, double cutoff)
     {
         double expected = atoms * PeriodicGrid.ExpectedNeighbors(atoms, volume, cutoff);
-        if (expected > 1.5e9)
+        if (expected > MaxPairs)
             throw new InputError($"a cutoff of {cutoff:G4} Å gives about {expected:G3} neighbour pairs for {atoms} atoms in {volume:G4} Å³; use a smaller cutoff");
     }
 }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 
+using CrystalTransformer.Structures;
+
 namespace CrystalTransformer.Graphs;
 
 /// <summary>One neighbour found by the search: index, image offset relative to stored coordinates, squared distance.</summary>
@@ -33,34 +35,42 @@ internal readonly struct PairComparer : IComparer<Pair>
 /// </summary>
 internal sealed class PairSegments
 {
-    private const int SegmentSize = 1 << 14;
+    // Segments grow from small (cheap for the many small structures of a data set) to a cap (no copying, bounded slack).
+    private const int FirstSegment = 256, MaxSegment = 1 << 16;
     private readonly List<Pair[]> _segments = new();
     private Pair[] _current;
     private int _used;
+    private long _full; // pairs in the segments before the current one
 
-    public PairSegments() { _current = new Pair[SegmentSize]; _segments.Add(_current); }
+    public PairSegments() { _current = new Pair[FirstSegment]; _segments.Add(_current); }
 
-    public long Count => (long)(_segments.Count - 1) * SegmentSize + _used;
+    public long Count => _full + _used;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int j, int na, int nb, int nc, double d2)
     {
-        if (_used == SegmentSize) NewSegment();
+        if (_used == _current.Length) NewSegment();
         _current[_used++] = new Pair(j, na, nb, nc, d2);
     }
 
     private void NewSegment()
     {
-        _current = new Pair[SegmentSize];
+        _full += _current.Length;
+        if (_full > NeighborList.MaxPairs) throw TooMany();
+        _current = new Pair[Math.Min(MaxSegment, 2 * _current.Length)];
         _segments.Add(_current);
         _used = 0;
     }
+
+    /// <summary>Guards against structures whose density estimate hides a pile-up (many atoms at one place).</summary>
+    internal static InputError TooMany() =>
+        new($"more than {NeighborList.MaxPairs:G3} neighbour pairs (atoms piled up, or a cutoff far too large for the cell); use a smaller cutoff");
 
     /// <summary>Visits the stored pairs in order, segment by segment.</summary>
     public IEnumerable<ArraySegment<Pair>> Segments()
     {
         for (int s = 0; s < _segments.Count; s++)
-            yield return new ArraySegment<Pair>(_segments[s], 0, s == _segments.Count - 1 ? _used : SegmentSize);
+            yield return new ArraySegment<Pair>(_segments[s], 0, s == _segments.Count - 1 ? _used : _segments[s].Length);
     }
 }
 
@@ -85,7 +95,11 @@ internal struct PairList : INeighborSink
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int j, int na, int nb, int nc, double d2)
     {
-        if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+        if (Count == Items.Length)
+        {
+            if (Count > NeighborList.MaxPairs) throw PairSegments.TooMany();
+            Array.Resize(ref Items, Items.Length * 2);
+        }
         Items[Count++] = new Pair(j, na, nb, nc, d2);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrystalTransformer.IO.Csv;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO;
@@ -25,15 +26,14 @@ public static class CgcnnFolder
 
     private static IEnumerable<Structure> ReadRows(string folder, string index, ReadOptions options)
     {
-        using var reader = StructureIO.OpenText(index);
-        var csv = new CsvRecordReader(reader, index);
         string[]? names = null;
         int row = 0;
-        while (csv.TryRead(out var fields, out int line))
+        foreach (var record in CsvRowReader.ReadFile(index))
         {
-            if (fields.Count == 1 && fields[0].Trim().Length == 0) continue;
+            var fields = record.Fields.Select(f => f.Trim()).ToList();
+            int line = record.Line;
+            if (fields.Count == 1 && fields[0].Length == 0) continue;
             row++;
-            for (int i = 0; i < fields.Count; i++) fields[i] = fields[i].Trim();
             if (fields.Count < 2) throw new InputError($"row {row}: expected 'id,value', found '{Shorten(string.Join(",", fields))}'", index, line);
             var values = new double[fields.Count - 1];
             bool allNumbers = true;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CrystalTransformer.IO.Cif;
+using CrystalTransformer.IO.Csv;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO;
@@ -17,9 +18,6 @@ public sealed class CsvCifFormat : IStructureFormat
     public IReadOnlyList<string> Extensions { get; } = [".csv"];
     public bool CanWrite => true;
 
-    /// <summary>Largest single field (one CIF), so a missing closing quote cannot swallow a huge file into memory.</summary>
-    public const int MaxFieldLength = 64 << 20;
-
     public bool Sniff(string head)
     {
         int nl = head.IndexOfAny(['\n', '\r']);
@@ -29,9 +27,9 @@ public sealed class CsvCifFormat : IStructureFormat
 
     public IEnumerable<Structure> Read(TextReader reader, string source, ReadOptions options)
     {
-        var csv = new CsvRecordReader(reader, source);
-        if (!csv.TryRead(out var header, out _)) throw new InputError("empty CSV file (no header row)", source, 1);
-        for (int i = 0; i < header.Count; i++) header[i] = header[i].Trim();
+        using var records = CsvRowReader.Read(reader, source).GetEnumerator();
+        if (!records.MoveNext()) throw new InputError("empty CSV file (no header row)", source, 1);
+        var header = records.Current.Fields.Select(h => h.Trim()).ToList();
         int cifCol = header.FindIndex(h => h.Equals(options.CifColumn, StringComparison.OrdinalIgnoreCase));
         if (cifCol < 0)
             throw new InputError($"no '{options.CifColumn}' column holding CIF text (columns: {string.Join(", ", header)})", source, 1);
@@ -45,12 +43,12 @@ public sealed class CsvCifFormat : IStructureFormat
         // A column's kind (number or text) is set by its first non-empty value.
         var numeric = new bool?[header.Count];
         int row = 0;
-        while (csv.TryRead(out var fields, out int line))
+        while (records.MoveNext())
         {
+            var (fields, line) = (records.Current.Fields, records.Current.Line);
             row++;
-            if (fields.Count == 1 && fields[0].Length == 0) { row--; continue; } // blank line
-            if (fields.Count != header.Count)
-                throw new InputError($"row {row} has {fields.Count} fields, the header has {header.Count}", source, line);
+            if (fields.Length != header.Count)
+                throw new InputError($"row {row} has {fields.Length} fields, the header has {header.Count}", source, line);
             string id = idCol >= 0 ? fields[idCol].Trim() : row.ToString(CultureInfo.InvariantCulture);
             if (id.Length == 0) throw new InputError($"row {row}: empty id", source, line);
 
@@ -109,83 +107,7 @@ public sealed class CsvCifFormat : IStructureFormat
         }
     }
 
-    private static string Quote(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 || s != s.Trim() ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    private static string Quote(string s) => s != s.Trim() ? "\"" + s.Replace("\"", "\"\"") + "\"" : CsvRowReader.Escape(s);
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
-}
-
-/// <summary>RFC 4180 records: quoted fields may hold commas, doubled quotes and newlines. Tracks the line each record starts on.</summary>
-internal sealed class CsvRecordReader
-{
-    private readonly TextReader _reader;
-    private readonly string _source;
-    private readonly StringBuilder _field = new();
-    private int _line = 1;
-    private int _peeked = -2;
-
-    public CsvRecordReader(TextReader reader, string source)
-    {
-        _reader = reader;
-        _source = source;
-    }
-
-    private int Read()
-    {
-        if (_peeked != -2) { int p = _peeked; _peeked = -2; return p; }
-        return _reader.Read();
-    }
-
-    private int Peek()
-    {
-        if (_peeked == -2) _peeked = _reader.Read();
-        return _peeked;
-    }
-
-    public bool TryRead(out List<string> fields, out int startLine)
-    {
-        fields = new List<string>();
-        startLine = _line;
-        int c = Read();
-        if (c < 0) return false;
-        _field.Clear();
-        while (true)
-        {
-            if (c == '"' && _field.Length == 0)
-            {
-                int quoteLine = _line;
-                while (true)
-                {
-                    c = Read();
-                    if (c < 0) throw new InputError($"quoted field opened at line {quoteLine} is never closed", _source, quoteLine);
-                    if (c == '"')
-                    {
-                        if (Peek() == '"') { Read(); _field.Append('"'); continue; }
-                        break;
-                    }
-                    if (c == '\n') _line++;
-                    else if (c == '\r') { _line++; if (Peek() == '\n') { Read(); _field.Append('\r'); c = '\n'; } }
-                    _field.Append((char)c);
-                    if (_field.Length > CsvCifFormat.MaxFieldLength)
-                        throw new InputError($"field starting at line {quoteLine} is longer than {CsvCifFormat.MaxFieldLength >> 20} M characters", _source, quoteLine);
-                }
-                c = Read();
-                // Characters between the closing quote and the separator are kept (lenient, as most CSV readers).
-                continue;
-            }
-            if (c < 0 || c == ',' || c == '\n' || c == '\r')
-            {
-                fields.Add(_field.ToString());
-                _field.Clear();
-                if (c == ',') { c = Read(); continue; }
-                if (c == '\r' && Peek() == '\n') Read();
-                if (c >= 0) _line++;
-                return true;
-            }
-            _field.Append((char)c);
-            if (_field.Length > CsvCifFormat.MaxFieldLength)
-                throw new InputError($"field longer than {CsvCifFormat.MaxFieldLength >> 20} M characters", _source, _line);
-            c = Read();
-        }
-    }
 }

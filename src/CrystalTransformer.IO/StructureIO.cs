@@ -1,6 +1,6 @@
-using System.IO.Compression;
-using System.Text;
 using CrystalTransformer.IO.Cif;
+using CrystalTransformer.IO.ExtXyz;
+using CrystalTransformer.IO.Poscar;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO;
@@ -20,8 +20,8 @@ public static class StructureIO
     [
         new CifFormat(),
         new CsvCifFormat(),
-        Poscar.PoscarFormat.Instance,
-        ExtXyz.ExtXyzFormat.Instance,
+        PoscarFormat.Instance,
+        ExtXyzFormat.Instance,
     ];
 
     /// <summary>The registered formats (a snapshot).</summary>
@@ -91,7 +91,7 @@ public static class StructureIO
             }
             catch (InputError ex) when (ex.Origin is null) { throw ex.At(source); }
             catch (InvalidDataException ex) { throw new InputError($"corrupt compressed data ({ex.Message})", source, inner: ex); }
-            catch (DecoderFallbackException ex) { throw new InputError($"text is not valid UTF-8 ({ex.Message})", source, inner: ex); }
+            catch (System.Text.DecoderFallbackException ex) { throw new InputError($"text is not valid UTF-8 ({ex.Message})", source, inner: ex); }
             catch (IOException ex) when (ex is not FileNotFoundException) { throw new InputError($"cannot read: {ex.Message}", source, inner: ex); }
             yield return current;
         }
@@ -101,11 +101,7 @@ public static class StructureIO
     public static IStructureFormat DetectFormat(string path, ReadOptions? options = null)
     {
         var formats = Formats;
-        string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        foreach (var f in formats)
-            foreach (var ext in f.Extensions)
-                if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
+        if (FormatFromName(path, formats) is { } byName) return byName;
         string head;
         try
         {
@@ -121,75 +117,39 @@ public static class StructureIO
         throw new InputError($"cannot tell the file format from its name or content (known formats: {string.Join(", ", formats.Select(f => f.Name))})", path);
     }
 
-    /// <summary>Opens a text file, decompressing gzip (recognised by its magic bytes, whatever the name).</summary>
-    public static TextReader OpenText(string path)
-    {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        try
-        {
-            Stream input = stream;
-            if (stream.Length >= 2)
-            {
-                int b0 = stream.ReadByte(), b1 = stream.ReadByte();
-                stream.Position = 0;
-                if (b0 == 0x1f && b1 == 0x8b) input = new GZipStream(stream, CompressionMode.Decompress);
-            }
-            return new StreamReader(input, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Opens a text file, decompressing gzip (by the ".gz" ending or the gzip magic bytes).</summary>
+    public static TextReader OpenText(string path) => TextFiles.OpenText(path);
 
     /// <summary>
-    /// Writes structures to a file in the given format (default: from the extension, ".gz" compresses). The file is
-    /// written to a temporary name and renamed, so an existing file is never left half-written.
+    /// Writes structures to a file in the given format (default: from the extension, ".gz" compresses), atomically
+    /// (temporary file, then rename), so an existing file is never left half-written.
     /// </summary>
     public static void Write(string path, IEnumerable<Structure> structures, string? format = null)
     {
         var list = structures as IReadOnlyList<Structure> ?? structures.ToList();
         var fmt = format is null ? FormatForWriting(path) : GetFormat(format);
         if (!fmt.CanWrite) throw new InputError($"format '{fmt.Name}' cannot be written", path);
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Stream output = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-                    ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
-                using (var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
-                {
-                    writer.NewLine = "\n";
-                    fmt.Write(writer, list);
-                }
-                if (!ReferenceEquals(output, file)) output.Dispose();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
+        TextFiles.WriteAtomic(path, writer => fmt.Write(writer, list));
     }
 
     /// <summary>Writes one structure.</summary>
     public static void Write(string path, Structure structure, string? format = null) => Write(path, [structure], format);
 
-    private static IStructureFormat FormatForWriting(string path)
+    private static IStructureFormat FormatForWriting(string path) =>
+        FormatFromName(path, Formats) ?? throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
+
+    /// <summary>
+    /// The format a file name selects (".gz" ignored): by extension, else VASP's own names (POSCAR, CONTCAR and names
+    /// starting with them); null when the name does not decide.
+    /// </summary>
+    private static IStructureFormat? FormatFromName(string path, IReadOnlyList<IStructureFormat> formats)
     {
         string name = Path.GetFileName(path).ToLowerInvariant();
         if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        foreach (var f in Formats)
+        foreach (var f in formats)
             foreach (var ext in f.Extensions)
                 if (name.EndsWith(ext.ToLowerInvariant(), StringComparison.Ordinal)) return f;
-        throw new InputError("cannot tell the format to write from the file name; name one explicitly", path);
+        return PoscarFormat.IsPoscarFileName(name) ? formats.FirstOrDefault(f => f.Name == PoscarFormat.Instance.Name) : null;
     }
 
     /// <summary>The id a file gives its structure: the file name without ".gz" and its extension ("data/1000041.cif" → "1000041").</summary>

@@ -16,8 +16,17 @@ public static class TextFiles
         if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, expected a file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (IsGzip(path)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        if (IsGzip(path) || HasGzipMagic(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
         return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+    }
+
+    /// <summary>gzip data whatever the file is called (a downloaded "x.cif" that is really "x.cif.gz").</summary>
+    private static bool HasGzipMagic(Stream stream)
+    {
+        if (!stream.CanSeek || stream.Length < 2) return false;
+        int b0 = stream.ReadByte(), b1 = stream.ReadByte();
+        stream.Position = 0;
+        return b0 == 0x1f && b1 == 0x8b;
     }
 
     public static string ReadAllText(string path)
@@ -30,7 +39,20 @@ public static class TextFiles
     /// Writes a file atomically: to a temporary file next to it (gzip-compressed when the name ends in .gz), flushed to
     /// disk, then renamed over the target — a crash never leaves a half-written file behind.
     /// </summary>
-    public static void WriteAtomic(string path, Action<TextWriter> write)
+    public static void WriteAtomic(string path, Action<TextWriter> write) =>
+        WriteAtomicBytes(path, file =>
+        {
+            Stream stream = IsGzip(path) ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
+            using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
+                write(writer);
+            if (stream != file) stream.Dispose();
+        });
+
+    /// <summary>
+    /// The binary form of <see cref="WriteAtomic(string, Action{TextWriter})"/>: <paramref name="write"/> fills a temporary
+    /// file (named <c>.NAME.*.tmp</c> next to the target), which is flushed to disk and renamed over the target.
+    /// </summary>
+    public static void WriteAtomicBytes(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
@@ -40,10 +62,7 @@ public static class TextFiles
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                Stream stream = IsGzip(full) ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true) : file;
-                using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
-                    write(writer);
-                if (stream != file) stream.Dispose();
+                write(file);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

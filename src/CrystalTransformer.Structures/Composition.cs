@@ -17,7 +17,13 @@ public sealed class Composition
         ["RbO"] = "Rb2O2", ["O"] = "O2", ["N"] = "N2", ["F"] = "F2", ["Cl"] = "Cl2", ["H"] = "H2",
     };
 
-    public Composition(IEnumerable<(Element Element, double Amount)> amounts)
+    /// <summary>Amounts per species (element and oxidation state) when built from sites; pymatgen decides whether a
+    /// formula reduces from these, so "Fe2+ Fe3+" amounts of 0.5 each do not reduce even though Fe sums to 1.</summary>
+    private readonly double[] _speciesAmounts;
+
+    public Composition(IEnumerable<(Element Element, double Amount)> amounts) : this(amounts, null) { }
+
+    private Composition(IEnumerable<(Element Element, double Amount)> amounts, double[]? speciesAmounts)
     {
         _amounts = new List<(Element, double)>();
         foreach (var (e, a) in amounts)
@@ -26,10 +32,27 @@ public sealed class Composition
             if (i >= 0) _amounts[i] = (e, _amounts[i].Item2 + a);
             else _amounts.Add((e, a));
         }
+        _speciesAmounts = speciesAmounts ?? _amounts.Select(t => t.Item2).ToArray();
     }
 
-    public static Composition FromSites(IEnumerable<Site> sites) =>
-        new(sites.SelectMany(s => s.Occupants.Select(o => (o.Element, o.Occupancy))));
+    /// <summary>
+    /// Amounts summed as pymatgen's Structure.composition does: first per species (element and oxidation state, in
+    /// order of first appearance), then per element. The order of additions decides the last bits of fractional
+    /// amounts, and with them formula strings such as "Al2" versus "Al2.0".
+    /// </summary>
+    public static Composition FromSites(IEnumerable<Site> sites)
+    {
+        var species = new List<(Element Element, double? Oxidation, double Amount)>();
+        foreach (var site in sites)
+            foreach (var o in site.Occupants)
+            {
+                int i = species.FindIndex(t => t.Element == o.Element && t.Oxidation == o.OxidationState);
+                if (i >= 0) species[i] = (o.Element, o.OxidationState, species[i].Amount + o.Occupancy);
+                else species.Add((o.Element, o.OxidationState, o.Occupancy));
+            }
+        return new Composition(species.Select(t => (t.Element, t.Amount)),
+            species.Where(t => Math.Abs(t.Amount) >= AmountTolerance).Select(t => t.Amount).ToArray());
+    }
 
     /// <summary>Parses "CaTiO3", "Fe2(SO4)3", "Li0.5CoO2" or "Ca1 Ti1 O3".</summary>
     public static Composition Parse(string formula) => new(FormulaParser.Parse(formula));
@@ -75,7 +98,7 @@ public sealed class Composition
     {
         var amounts = Significant().ToList();
         if (amounts.Count == 0) return ("", 1);
-        bool allInt = amounts.All(t => Math.Abs(t.Amount - Math.Round(t.Amount)) < AmountTolerance);
+        bool allInt = _speciesAmounts.All(a => Math.Abs(a - Math.Round(a)) < AmountTolerance);
         if (!allInt) return (Formula.Replace(" ", ""), 1);
         var ints = amounts.Select(t => (t.Element, Amount: (double)(long)Math.Round(t.Amount))).ToList();
         var (formula, factor) = Reduce(ints);

@@ -1,35 +1,16 @@
+using CrystalTransformer.IO;
+
 namespace CrystalTransformer.Training;
 
 /// <summary>
-/// Writes a file so that a crash at any moment leaves either the old complete file or the new complete file:
-/// write to a temporary file in the same folder, flush to disk, then rename over the target.
+/// Writes a file so that a crash at any moment leaves either the old complete file or the new complete file
+/// (<see cref="TextFiles.WriteAtomicBytes"/>: temporary file, flush to disk, rename), and cleans up after killed writers.
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
+    public static void Write(string path, Action<Stream> write) => TextFiles.WriteAtomicBytes(path, write);
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+    public static void WriteAllText(string path, string text) => TextFiles.WriteAllTextAtomic(path, text);
 
     /// <summary>Removes temporary files a killed process left next to <paramref name="path"/>.</summary>
     public static void CleanStale(string path)
@@ -37,11 +18,9 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) return;
-        foreach (var f in Directory.EnumerateFiles(dir, $".{Path.GetFileName(full)}.*.tmp")) TryDelete(f);
-    }
-
-    private static void TryDelete(string f)
-    {
-        try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        foreach (var f in Directory.EnumerateFiles(dir, $".{Path.GetFileName(full)}.*.tmp"))
+        {
+            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 }

@@ -99,7 +99,7 @@ public static class Trainer
         int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
         var clock = Stopwatch.StartNew();
-        double secondsBefore = state.Seconds; // time spent in earlier sessions of a resumed run
+        double secondsBefore = state.Seconds; // training time of earlier sessions of this run
         bool timeLimited = false;
         int epoch = state.NextEpoch;
         for (; epoch < options.Epochs; epoch++)

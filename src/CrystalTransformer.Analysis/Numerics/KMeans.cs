@@ -14,28 +14,76 @@ public static class KMeans
 {
     public static KMeansResult Fit(double[,] x, int k, int seed, int nInit = 10, int maxIter = 300, double tol = 1e-4)
     {
-        int n = x.GetLength(0);
-        if (k < 1 || k > n) throw new ArgumentException($"k = {k} must be between 1 and the number of samples ({n})");
+        var data = new Rows(x);
+        if (k < 1 || k > data.N) throw new ArgumentException($"k = {k} must be between 1 and the number of samples ({data.N})");
         var rng = new SeededRandom(seed);
+        double tolerance = tol * data.MeanVariance();
         KMeansResult? best = null;
         for (int run = 0; run < nInit; run++)
         {
-            var result = Lloyd(x, PlusPlus(x, k, rng), maxIter, tol);
+            var result = Lloyd(data, PlusPlus(data, k, rng), maxIter, tolerance);
             if (best is null || result.Inertia < best.Inertia) best = result;
         }
         return best!;
     }
 
     /// <summary>Greedy k-means++ seeding (Arthur &amp; Vassilvitskii 2007, with scikit-learn's local trials).</summary>
-    public static double[,] PlusPlus(double[,] x, int k, SeededRandom rng)
+    public static double[,] PlusPlus(double[,] x, int k, SeededRandom rng) => ToMatrix(PlusPlus(new Rows(x), k, rng), k, x.GetLength(1));
+
+    /// <summary>One Lloyd run from the given centres (scikit-learn's _kmeans_single_lloyd).</summary>
+    public static KMeansResult Lloyd(double[,] x, double[,] initialCenters, int maxIter = 300, double tol = 1e-4)
     {
-        int n = x.GetLength(0), d = x.GetLength(1);
+        var data = new Rows(x);
+        return Lloyd(data, new Rows(initialCenters).Values, maxIter, tol * data.MeanVariance());
+    }
+
+    /// <summary>Sum of squared distances of each sample to the centre of its label.</summary>
+    public static double Inertia(double[,] x, int[] labels, double[,] centers)
+    {
+        var data = new Rows(x);
+        var c = new Rows(centers).Values;
+        double s = 0;
+        for (int i = 0; i < labels.Length; i++) s += Distance2(data.Values, i, c, labels[i], data.D);
+        return s;
+    }
+
+    /// <summary>Samples as one row-major array (fast inner loops).</summary>
+    private sealed class Rows
+    {
+        public readonly double[] Values;
+        public readonly int N, D;
+
+        public Rows(double[,] x)
+        {
+            N = x.GetLength(0); D = x.GetLength(1);
+            Values = new double[N * D];
+            Buffer.BlockCopy(x, 0, Values, 0, Values.Length * sizeof(double));
+        }
+
+        public double MeanVariance()
+        {
+            double total = 0;
+            for (int j = 0; j < D; j++)
+            {
+                double mean = 0, v = 0;
+                for (int i = 0; i < N; i++) mean += Values[i * D + j];
+                mean /= N;
+                for (int i = 0; i < N; i++) { double t = Values[i * D + j] - mean; v += t * t; }
+                total += v / N;
+            }
+            return total / D;
+        }
+    }
+
+    private static double[] PlusPlus(Rows x, int k, SeededRandom rng)
+    {
+        int n = x.N, d = x.D;
         int trials = 2 + (int)Math.Log(k);
-        var centers = new double[k, d];
+        var centers = new double[k * d];
         int first = rng.NextInt(n);
-        CopyRow(x, first, centers, 0);
+        Array.Copy(x.Values, first * d, centers, 0, d);
         var closest = new double[n];
-        for (int i = 0; i < n; i++) closest[i] = SquaredDistance(x, i, x, first);
+        for (int i = 0; i < n; i++) closest[i] = Distance2(x.Values, i, x.Values, first, d);
         double potential = closest.Sum();
         var candidateDist = new double[n];
         var bestDist = new double[n];
@@ -55,7 +103,7 @@ public static class KMeans
                 double pot = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    candidateDist[i] = Math.Min(closest[i], SquaredDistance(x, i, x, candidate));
+                    candidateDist[i] = Math.Min(closest[i], Distance2(x.Values, i, x.Values, candidate, d));
                     pot += candidateDist[i];
                 }
                 if (pot < bestPotential)
@@ -64,90 +112,68 @@ public static class KMeans
                     Array.Copy(candidateDist, bestDist, n);
                 }
             }
-            CopyRow(x, bestCandidate, centers, c);
+            Array.Copy(x.Values, bestCandidate * d, centers, c * d, d);
             Array.Copy(bestDist, closest, n);
             potential = bestPotential;
         }
         return centers;
     }
 
-    /// <summary>One Lloyd run from the given centres (scikit-learn's _kmeans_single_lloyd).</summary>
-    public static KMeansResult Lloyd(double[,] x, double[,] initialCenters, int maxIter = 300, double tol = 1e-4)
+    private static KMeansResult Lloyd(Rows x, double[] initialCenters, int maxIter, double tolerance)
     {
-        int n = x.GetLength(0), d = x.GetLength(1), k = initialCenters.GetLength(0);
-        double tolerance = tol * Variances(x).Average();
-        var centers = (double[,])initialCenters.Clone();
+        int n = x.N, d = x.D, k = initialCenters.Length / d;
+        var centers = (double[])initialCenters.Clone();
         var labels = new int[n];
         var oldLabels = Enumerable.Repeat(-1, n).ToArray();
         bool strict = false;
         int iter = 0;
         for (; iter < maxIter; iter++)
         {
-            Assign(x, centers, labels);
+            Assign(x, centers, k, labels);
             var updated = UpdateCenters(x, centers, labels, k);
             double shift = 0;
-            for (int c = 0; c < k; c++)
-                for (int j = 0; j < d; j++) { double t = updated[c, j] - centers[c, j]; shift += t * t; }
+            for (int i = 0; i < k * d; i++) { double t = updated[i] - centers[i]; shift += t * t; }
             centers = updated;
             if (labels.AsSpan().SequenceEqual(oldLabels)) { strict = true; iter++; break; }
             if (shift <= tolerance) { iter++; break; }
             Array.Copy(labels, oldLabels, n);
         }
-        if (!strict) Assign(x, centers, labels);
+        if (!strict) Assign(x, centers, k, labels);
         double inertia = 0;
-        for (int i = 0; i < n; i++) inertia += SquaredDistance(x, i, centers, labels[i]);
-        return new KMeansResult(labels, centers, inertia, iter);
+        for (int i = 0; i < n; i++) inertia += Distance2(x.Values, i, centers, labels[i], d);
+        return new KMeansResult(labels, ToMatrix(centers, k, d), inertia, iter);
     }
 
-    /// <summary>Sum of squared distances of each sample to the centre of its label.</summary>
-    public static double Inertia(double[,] x, int[] labels, double[,] centers)
+    private static void Assign(Rows x, double[] centers, int k, int[] labels)
     {
-        double s = 0;
-        for (int i = 0; i < labels.Length; i++) s += SquaredDistance(x, i, centers, labels[i]);
-        return s;
-    }
-
-    private static double[] Variances(double[,] x)
-    {
-        int n = x.GetLength(0), d = x.GetLength(1);
-        var mean = Matrices.ColumnMeans(x);
-        var v = new double[d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++) { double t = x[i, j] - mean[j]; v[j] += t * t / n; }
-        return v;
-    }
-
-    private static void Assign(double[,] x, double[,] centers, int[] labels)
-    {
-        int n = x.GetLength(0), k = centers.GetLength(0);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < x.N; i++)
         {
             int best = 0;
             double bestDist = double.PositiveInfinity;
             for (int c = 0; c < k; c++)
             {
-                double dist = SquaredDistance(x, i, centers, c);
+                double dist = Distance2(x.Values, i, centers, c, x.D);
                 if (dist < bestDist) { bestDist = dist; best = c; }
             }
             labels[i] = best;
         }
     }
 
-    private static double[,] UpdateCenters(double[,] x, double[,] oldCenters, int[] labels, int k)
+    private static double[] UpdateCenters(Rows x, double[] oldCenters, int[] labels, int k)
     {
-        int n = x.GetLength(0), d = x.GetLength(1);
-        var sums = new double[k, d];
+        int n = x.N, d = x.D;
+        var sums = new double[k * d];
         var counts = new int[k];
         for (int i = 0; i < n; i++)
         {
             counts[labels[i]]++;
-            for (int j = 0; j < d; j++) sums[labels[i], j] += x[i, j];
+            for (int j = 0; j < d; j++) sums[labels[i] * d + j] += x.Values[i * d + j];
         }
         var empty = Enumerable.Range(0, k).Where(c => counts[c] == 0).ToList();
         if (empty.Count > 0)
         {
             // Move each empty cluster to one of the points farthest from their current centre.
-            var far = Enumerable.Range(0, n).OrderByDescending(i => SquaredDistance(x, i, oldCenters, labels[i])).ThenBy(i => i)
+            var far = Enumerable.Range(0, n).OrderByDescending(i => Distance2(x.Values, i, oldCenters, labels[i], d)).ThenBy(i => i)
                 .Take(empty.Count).ToList();
             for (int e = 0; e < empty.Count; e++)
             {
@@ -155,28 +181,31 @@ public static class KMeans
                 if (counts[from] > 1)
                 {
                     counts[from]--;
-                    for (int j = 0; j < d; j++) sums[from, j] -= x[i, j];
+                    for (int j = 0; j < d; j++) sums[from * d + j] -= x.Values[i * d + j];
                 }
                 counts[to] = 1;
-                for (int j = 0; j < d; j++) sums[to, j] = x[i, j];
+                Array.Copy(x.Values, i * d, sums, to * d, d);
             }
         }
         for (int c = 0; c < k; c++)
-            for (int j = 0; j < d; j++) sums[c, j] /= counts[c];
+            for (int j = 0; j < d; j++) sums[c * d + j] /= counts[c];
         return sums;
     }
 
-    internal static double SquaredDistance(double[,] a, int i, double[,] b, int j)
+    private static double Distance2(double[] a, int i, double[] b, int j, int d)
     {
-        int d = a.GetLength(1);
+        var p = a.AsSpan(i * d, d);
+        var q = b.AsSpan(j * d, d);
         double s = 0;
-        for (int t = 0; t < d; t++) { double v = a[i, t] - b[j, t]; s += v * v; }
+        for (int t = 0; t < d; t++) { double v = p[t] - q[t]; s += v * v; }
         return s;
     }
 
-    private static void CopyRow(double[,] from, int i, double[,] to, int j)
+    private static double[,] ToMatrix(double[] values, int rows, int cols)
     {
-        for (int t = 0; t < from.GetLength(1); t++) to[j, t] = from[i, t];
+        var m = new double[rows, cols];
+        Buffer.BlockCopy(values, 0, m, 0, values.Length * sizeof(double));
+        return m;
     }
 }
 

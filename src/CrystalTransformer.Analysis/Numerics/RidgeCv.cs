@@ -74,8 +74,9 @@ public static class RidgeCv
     }
 
     /// <summary>
-    /// The centred design X (m × d) as X = U diag(s) Vᵀ restricted to its non-null part: from the SVD when m &gt; d, else
-    /// from the eigendecomposition of the Gram matrix X Xᵀ (V then stays implicit, β = Xᵀ U diag(1/(s²+α)) Uᵀ y).
+    /// The centred design X (m × d) as X = U diag(s) Vᵀ restricted to its non-null part, from the eigendecomposition of
+    /// the smaller of XᵀX (then U = X V / s) and X Xᵀ (V then stays implicit, β = Xᵀ U diag(1/(s²+α)) Uᵀ y).
+    /// Directions with s² ≤ 1e-12 × the largest are null directions and dropped.
     /// </summary>
     private sealed record Basis(Matrix<double> U, double[] S2, Matrix<double>? V, double[] S);
 
@@ -83,17 +84,32 @@ public static class RidgeCv
     {
         int m = xs.GetLength(0), d = xs.GetLength(1);
         var X = Matrix<double>.Build.DenseOfArray(xs);
-        if (m > d)
+        bool primal = d < m;
+        var evd = (primal ? X.TransposeThisAndMultiply(X) : X.TransposeAndMultiply(X)).Evd(Symmetricity.Symmetric);
+        var lambda = evd.EigenValues.Select(c => c.Real).ToArray();
+        double max = lambda.DefaultIfEmpty(0).Max();
+        var keep = Enumerable.Range(0, lambda.Length).Where(i => lambda[i] > 1e-12 * max).ToArray();
+        var s2 = keep.Select(i => lambda[i]).ToArray();
+        var s = s2.Select(Math.Sqrt).ToArray();
+        var vectors = Matrix<double>.Build.Dense(primal ? d : m, keep.Length, (r, c) => evd.EigenVectors[r, keep[c]]);
+        if (!primal) return new Basis(vectors, s2, null, s);
+        var u = X * vectors;
+        for (int c = 0; c < keep.Length; c++)
+            for (int r = 0; r < m; r++) u[r, c] /= s[c];
+        return new Basis(u, s2, vectors, s);
+    }
+
+    /// <summary>Uᵀ (y − mean).</summary>
+    private static double[] ProjectCentred(Basis b, double[] y, double yMean)
+    {
+        var p = new double[b.S2.Length];
+        for (int c = 0; c < p.Length; c++)
         {
-            var svd = X.Svd(computeVectors: true);
-            var u = svd.U.SubMatrix(0, m, 0, d);
-            var s = svd.S.ToArray();
-            return new Basis(u, s.Select(v => v * v).ToArray(), svd.VT.Transpose(), s);
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += b.U[i, c] * (y[i] - yMean);
+            p[c] = s;
         }
-        var gram = X * X.Transpose();
-        var evd = gram.Evd(Symmetricity.Symmetric);
-        var lambda = evd.EigenValues.Select(c => Math.Max(0, c.Real)).ToArray();
-        return new Basis(evd.EigenVectors, lambda, null, lambda.Select(Math.Sqrt).ToArray());
+        return p;
     }
 
     /// <summary>The penalty with the smallest mean squared leave-one-out error (first on ties, as RidgeCV).</summary>
@@ -101,13 +117,7 @@ public static class RidgeCv
     {
         int m = y.Length, r = b.S2.Length;
         double yMean = y.Average();
-        var uty = new double[r];
-        for (int c = 0; c < r; c++)
-        {
-            double s = 0;
-            for (int i = 0; i < m; i++) s += b.U[i, c] * (y[i] - yMean);
-            uty[c] = s;
-        }
+        var uty = ProjectCentred(b, y, yMean);
         double bestAlpha = alphas[0], bestError = double.PositiveInfinity;
         var shrink = new double[r];
         foreach (double alpha in alphas)
@@ -136,14 +146,7 @@ public static class RidgeCv
     private static double[] Coefficients(Basis b, double[,] xs, double[] y, double alpha)
     {
         int m = y.Length, d = xs.GetLength(1), r = b.S2.Length;
-        double yMean = y.Average();
-        var w = new double[r];
-        for (int c = 0; c < r; c++)
-        {
-            double s = 0;
-            for (int i = 0; i < m; i++) s += b.U[i, c] * (y[i] - yMean);
-            w[c] = s;
-        }
+        var w = ProjectCentred(b, y, y.Average());
         var beta = new double[d];
         if (b.V is not null)
         {

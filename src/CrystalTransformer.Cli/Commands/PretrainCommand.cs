@@ -28,7 +28,7 @@ public static class PretrainCommand
         var threads = new Option<int>("--threads") { Description = "torch threads (0 = libtorch default)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var quiet = new Option<bool>("--quiet") { Description = "no progress output (CI)" };
-        var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up" };
+        var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget (summed over resumed sessions) is used up; 0 = none" };
         var batch = new Option<int?>("--batch-size") { Description = "batch size" };
         var lr = new Option<double?>("--lr") { Description = "learning rate" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
@@ -56,7 +56,12 @@ public static class PretrainCommand
         {
             string? resumeDir = p.GetValue(resume);
             PretrainSpec spec;
-            if (resumeDir is not null) spec = PretrainSpec.LoadFrom(resumeDir);
+            if (resumeDir is not null)
+            {
+                spec = PretrainSpec.LoadFrom(resumeDir);
+                // Everything else comes from the run's config.json; only the wall-clock budget may change.
+                if (p.GetValue(maxMinutes) is double budget) spec = spec with { Training = spec.Training with { MaxMinutes = budget } };
+            }
             else
             {
                 string dataName = p.GetValue(data) ?? throw new InputError("--data is required (perov5, mp-compositions, or a file)");
@@ -184,11 +189,8 @@ public static class PretrainData
 
     private static LabelledData StructureData(string path, IReadOnlyList<string> targets, int splitSeed)
     {
-        var structures = ReadStructures(path);
+        var structures = StructureIO.Read(path);
         IEnumerable<string> files = Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : [path];
         return LabelledData.FromStructures(structures, targets, path, RunEnvironment.HashFiles(files), splitSeed);
     }
-
-    private static IReadOnlyList<Structure> ReadStructures(string path) =>
-        throw new InputError("reading structure files needs the structure readers of this build", path);
 }

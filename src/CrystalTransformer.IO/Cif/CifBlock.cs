@@ -56,19 +56,26 @@ public sealed class CifBlock
     public IReadOnlyList<CifLoop> Loops => _loops;
     public IEnumerable<string> ItemTags => _items.Keys;
 
-    internal void AddItem(string tag, CifValue value) => _items[tag] = value;
+    internal void AddItem(string tag, CifValue value) => _items[Key(tag)] = value;
 
     internal void AddLoop(CifLoop loop)
     {
         _loops.Add(loop);
-        for (int i = 0; i < loop.Tags.Count; i++) _loopTags[loop.Tags[i]] = (loop, i);
+        for (int i = 0; i < loop.Tags.Count; i++) _loopTags[Key(loop.Tags[i])] = (loop, i);
     }
 
-    public bool Contains(string tag) => _items.ContainsKey(tag) || _loopTags.ContainsKey(tag);
+    /// <summary>
+    /// Tags are compared case-insensitively and with DDLm's dotted names equal to the CIF 1.1 ones
+    /// ("_cell.length_a" is "_cell_length_a", "_space_group_symop.operation_xyz" is "_space_group_symop_operation_xyz").
+    /// </summary>
+    private static string Key(string tag) => tag.Contains('.') ? tag.Replace('.', '_') : tag;
+
+    public bool Contains(string tag) => _items.ContainsKey(Key(tag)) || _loopTags.ContainsKey(Key(tag));
 
     /// <summary>A single value: a plain item, or the first value of a looped tag.</summary>
     public bool TryGet(string tag, out CifValue value)
     {
+        tag = Key(tag);
         if (_items.TryGetValue(tag, out value)) return true;
         if (_loopTags.TryGetValue(tag, out var lc) && lc.Loop.RowCount > 0)
         {
@@ -92,7 +99,7 @@ public sealed class CifBlock
     /// <summary>The loop holding a tag and the tag's column in it.</summary>
     public bool TryGetLoop(string tag, out CifLoop loop, out int column)
     {
-        if (_loopTags.TryGetValue(tag, out var lc)) { loop = lc.Loop; column = lc.Column; return true; }
+        if (_loopTags.TryGetValue(Key(tag), out var lc)) { loop = lc.Loop; column = lc.Column; return true; }
         loop = null!;
         column = -1;
         return false;
@@ -101,6 +108,7 @@ public sealed class CifBlock
     /// <summary>All values of a tag: the loop column, or the single item as a one-element list; null when absent.</summary>
     public IReadOnlyList<CifValue>? Column(string tag)
     {
+        tag = Key(tag);
         if (_loopTags.TryGetValue(tag, out var lc))
         {
             var loop = lc.Loop;

@@ -10,12 +10,24 @@ public static class CifNumber
     /// programs). "." counts as 0 where a number is required only if <paramref name="dotIsZero"/> (pymatgen's rule for
     /// coordinates and cell values). Non-finite values are rejected.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<char> text, out double value, bool dotIsZero = false)
+    public static bool TryParse(ReadOnlySpan<char> text, out double value, bool dotIsZero = false, bool allowFraction = false)
     {
         text = text.Trim();
         int paren = text.IndexOf('(');
         if (paren >= 0) text = text[..paren].TrimEnd();
         if (dotIsZero && text is ".") { value = 0; return true; }
+        int slash = text.IndexOf('/');
+        if (allowFraction && slash > 0)
+        {
+            // Coordinates written as simple fractions ("1/4", "-2/3"), as some COD files do.
+            if (TryParse(text[..slash], out double num) && TryParse(text[(slash + 1)..], out double den) && den != 0)
+            {
+                value = num / den;
+                return true;
+            }
+            value = double.NaN;
+            return false;
+        }
         if (text.Length == 0 || text.Length > 64) { value = double.NaN; return false; }
         // Only plain decimal notation; double.TryParse alone would also take "Infinity", "NaN" and thousands forms.
         foreach (char c in text)
@@ -28,6 +40,6 @@ public static class CifNumber
         return true;
     }
 
-    public static bool TryParse(CifValue value, out double number, bool dotIsZero = false) =>
-        TryParse(value.Text.AsSpan(), out number, dotIsZero);
+    public static bool TryParse(CifValue value, out double number, bool dotIsZero = false, bool allowFraction = false) =>
+        TryParse(value.Text.AsSpan(), out number, dotIsZero, allowFraction);
 }

@@ -16,10 +16,10 @@ internal static partial class CifSpecies
     private static readonly (string Prefix, string Symbol)[] Special =
         [("Hw", "H"), ("Ow", "O"), ("Wat", "O"), ("wat", "O"), ("OH", "O"), ("NO3", "N")];
 
-    [GeneratedRegex(@"^(?<el>[A-Za-z]{1,2})(?<n>\d*(?:\.\d+)?)(?<sign>[+-])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<el>[A-Za-z]{1,2})(?<n>[0-9]*(?:\.[0-9]+)?)(?<sign>[+-])$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeAfterRegex();
 
-    [GeneratedRegex(@"^(?<el>[A-Za-z]{1,2})(?<sign>[+-])(?<n>\d*(?:\.\d+)?)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<el>[A-Za-z]{1,2})(?<sign>[+-])(?<n>[0-9]*(?:\.[0-9]+)?)$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeBeforeRegex();
 
     /// <summary>The element named by a type symbol or label, or null when none can be read.</summary>
@@ -46,6 +46,7 @@ internal static partial class CifSpecies
     /// <summary>The oxidation state written in a type symbol such as "Fe3+", "O2-", "Na+" or "Fe+3"; null when there is none.</summary>
     public static double? ParseOxidationState(string symbol)
     {
+        if (symbol.IndexOfAny(['+', '-']) < 0) return null;
         var text = symbol.Trim();
         var m = ChargeAfterRegex().Match(text);
         if (!m.Success) m = ChargeBeforeRegex().Match(text);

@@ -12,6 +12,9 @@ namespace CrystalTransformer.IO.Cif;
 /// </summary>
 internal static partial class CifStructureBuilder
 {
+    /// <summary>Upper bound on atoms × operations, so that a huge or malicious file fails quickly instead of running for hours.</summary>
+    public const long MaxGeneratedSites = 20_000_000;
+
     /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
     public static bool HasAtoms(CifBlock block) =>
         block.Contains("_atom_site_fract_x") || block.Contains("_atom_site_Cartn_x");
@@ -19,13 +22,19 @@ internal static partial class CifStructureBuilder
     public static Structure Build(CifBlock block, string source, ReadOptions options, string id)
     {
         var warn = options.Warning;
+        if (!(options.SiteTolerance >= 0 && options.SiteTolerance < 0.5))
+            throw new InputError($"site tolerance must be between 0 and 0.5 (fractional), got {options.SiteTolerance}", source);
         var lattice = CifLattice.Read(block, source, warn);
-        var symmetry = CifSymmetry.Read(block, source, warn);
+        var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);
         if (atoms.Count == 0)
             throw new InputError("no atom site with positive occupancy", source, block.Line);
+        if ((long)atoms.Count * symmetry.Operations.Count > MaxGeneratedSites)
+            throw new InputError($"{atoms.Count} atom sites × {symmetry.Operations.Count} symmetry operations would generate more than {MaxGeneratedSites:N0} sites", source, block.Line);
         var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
+        sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverfilled(sites, source, block, warn);
+        WarnOverlaps(sites, lattice.Lattice, source, block, warn);
         var structure = new Structure(lattice.Lattice, sites, id, info: Info(block, symmetry));
         return structure;
     }
@@ -48,18 +57,21 @@ internal static partial class CifStructureBuilder
             ? ["_atom_site_Cartn_x", "_atom_site_Cartn_y", "_atom_site_Cartn_z"]
             : ["_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"];
         var xs = block.Column(coordTags[0])!;
-        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, xs[0].Line);
-        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, xs[0].Line);
-        if (block.TryGetLoop(coordTags[0], out var atomLoop, out _) && !atomLoop.IsComplete)
+        bool looped = block.TryGetLoop(coordTags[0], out var atomLoop, out _);
+        int atomLine = looped ? atomLoop.Line : xs.Count > 0 ? xs[0].Line : block.Line;
+        if (looped && !atomLoop.IsComplete)
             throw new InputError($"atom site loop has {atomLoop.Values.Count} values, not a multiple of its {atomLoop.Tags.Count} tags (truncated or misaligned)", source, atomLoop.Line);
+        if (xs.Count == 0) throw new InputError("atom site loop has no rows", source, atomLine);
+        var ys = block.Column(coordTags[1]) ?? throw new InputError($"{coordTags[1]} is missing", source, atomLine);
+        var zs = block.Column(coordTags[2]) ?? throw new InputError($"{coordTags[2]} is missing", source, atomLine);
         int n = xs.Count;
         var labels = SameLength(block.Column("_atom_site_label"), n);
         var types = SameLength(block.Column("_atom_site_type_symbol"), n);
         var occupancies = SameLength(block.Column("_atom_site_occupancy"), n);
         if (ys.Count != n || zs.Count != n)
-            throw new InputError("atom site coordinates have different lengths", source, xs[0].Line);
+            throw new InputError("atom site coordinates have different lengths", source, atomLine);
         if (labels is null && types is null)
-            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, xs[0].Line);
+            throw new InputError("atom sites have neither _atom_site_type_symbol nor _atom_site_label", source, atomLine);
 
         var oxidationTable = OxidationTable(block);
         Func<Vec3, Vec3>? cartToFrac = cartesian ? CifLattice.CartesianToFractional(block, lattice, source) : null;
@@ -108,7 +120,7 @@ internal static partial class CifStructureBuilder
     {
         double Coordinate(CifValue v, string tag)
         {
-            if (!CifNumber.TryParse(v, out double d, dotIsZero: true))
+            if (!CifNumber.TryParse(v, out double d, dotIsZero: true, allowFraction: true))
                 throw new InputError(v.IsUnknown ? $"{tag} is unknown ('?')" : $"{tag} is not a number ('{Shorten(v.Text)}')", source, v.Line);
             return d;
         }
@@ -124,7 +136,7 @@ internal static partial class CifStructureBuilder
         return v;
     }
 
-    [GeneratedRegex(@"^\s*(?<occ>\d*\.?\d+)(?:\(\d*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?<occ>[0-9]*\.?[0-9]+)(?:\([0-9]*\)?)?\s*(?<el>[A-Z][a-z]?)", RegexOptions.CultureInvariant)]
     private static partial Regex MixturePart();
 
     private static List<(Element, double)>? PaulingMixture(string typeSymbol, string label)
@@ -158,17 +170,18 @@ internal static partial class CifStructureBuilder
         return table;
     }
 
-    [GeneratedRegex(@"\d?[\+,\-]?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[0-9]?[\+,\-]?$", RegexOptions.CultureInvariant)]
     private static partial Regex ChargeSuffix();
 
+    /// <summary>
+    /// Oxidation states as pymatgen assigns them: only from the _atom_type table, by type symbol then element, 0 for
+    /// species the table does not list; none at all without a table ("Fe3+" alone names the element).
+    /// </summary>
     private static double? Oxidation(Dictionary<string, double>? table, string symbolText, Element element)
     {
-        if (table is not null)
-        {
-            if (table.TryGetValue(symbolText, out double ox)) return ox;
-            if (table.TryGetValue(element.Symbol, out ox)) return ox;
-        }
-        return CifSpecies.ParseOxidationState(symbolText);
+        if (table is null) return null;
+        if (table.TryGetValue(symbolText, out double ox)) return ox;
+        return table.TryGetValue(element.Symbol, out ox) ? ox : 0;
     }
 
     /// <summary>Species and amounts at one position, in order of first appearance (pymatgen's Composition).</summary>
@@ -184,10 +197,50 @@ internal static partial class CifStructureBuilder
             Items.Add((e, ox, amount));
         }
 
-        /// <summary>Equal for equal species and amounts (to 1e-9), whatever their order.</summary>
-        public string Key() => string.Join(";", Items
-            .OrderBy(t => t.Element.Z).ThenBy(t => t.Oxidation ?? double.NegativeInfinity)
-            .Select(t => FormattableString.Invariant($"{t.Element.Z}/{t.Oxidation}/{Math.Round(t.Amount, 9):R}")));
+        /// <summary>pymatgen's Composition.__ge__: the first species (in species order) whose amounts differ decides.</summary>
+        public bool GreaterOrEqual(SiteSpecies other)
+        {
+            if (Items.Count == 1 && other.Items.Count == 1)
+            {
+                var (a, b) = (Items[0], other.Items[0]);
+                if (a.Element == b.Element && a.Oxidation == b.Oxidation) return !(b.Amount - a.Amount >= 1e-8);
+                bool mineFirst = CompareSpecies((a.Element, a.Oxidation), (b.Element, b.Oxidation)) < 0;
+                return mineFirst ? a.Amount >= 1e-8 || !(b.Amount >= 1e-8) : !(b.Amount >= 1e-8);
+            }
+            var keys = Items.Select(t => (t.Element, t.Oxidation)).Union(other.Items.Select(t => (t.Element, t.Oxidation))).ToList();
+            keys.Sort(CompareSpecies);
+            foreach (var (e, ox) in keys)
+            {
+                double mine = Amount(e, ox), theirs = other.Amount(e, ox);
+                if (theirs - mine >= 1e-8) return false;
+                if (mine - theirs >= 1e-8) return true;
+            }
+            return true;
+        }
+
+        /// <summary>pymatgen's Composition.__eq__: the same species with amounts within 1e-8.</summary>
+        public bool Equal(SiteSpecies other) =>
+            Items.Count == other.Items.Count && Items.All(t => Math.Abs(t.Amount - other.Amount(t.Element, t.Oxidation)) <= 1e-8
+                                                            && other.Items.Any(u => u.Element == t.Element && u.Oxidation == t.Oxidation));
+
+        private double Amount(Element e, double? ox)
+        {
+            foreach (var t in Items) if (t.Element == e && t.Oxidation == ox) return t.Amount;
+            return 0;
+        }
+
+        /// <summary>Element/Species ordering of pymatgen: electronegativity (missing = ∞), symbol, oxidation state.</summary>
+        private static int CompareSpecies((Element Element, double? Oxidation) a, (Element Element, double? Oxidation) b)
+        {
+            double xa = PymatgenConventions.Electronegativity(a.Element), xb = PymatgenConventions.Electronegativity(b.Element);
+            if (double.IsNaN(xa)) xa = double.PositiveInfinity;
+            if (double.IsNaN(xb)) xb = double.PositiveInfinity;
+            int c = xa.CompareTo(xb);
+            if (c != 0) return c;
+            c = string.CompareOrdinal(a.Element.Symbol, b.Element.Symbol);
+            return c != 0 ? c : (a.Oxidation ?? 0).CompareTo(b.Oxidation ?? 0);
+        }
+
     }
 
     /// <summary>
@@ -218,14 +271,15 @@ internal static partial class CifStructureBuilder
             else species[match].Add(row.Element, row.Oxidation, row.Occupancy);
         }
 
-        // Group positions with equal species (pymatgen sorts by composition and groups); order inside a group is kept.
+        // pymatgen sorts the positions by composition (a stable sort) and groups equal neighbours; the order of the
+        // groups matters for the final electronegativity sort when some keys are NaN (noble gases).
+        var order = Enumerable.Range(0, species.Count).ToList();
+        if (order.Count > 1) order = StableSort(order, (a, b) => !species[a].GreaterOrEqual(species[b]));
         var groups = new List<List<int>>();
-        var groupOf = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        for (int i = 0; i < species.Count; i++)
+        foreach (int i in order)
         {
-            string key = species[i].Key();
-            if (groupOf.TryGetValue(key, out var g)) g.Add(i);
-            else groups.Add(groupOf[key] = [i]);
+            if (groups.Count > 0 && species[groups[^1][0]].Equal(species[i])) groups[^1].Add(i);
+            else groups.Add([i]);
         }
 
         var sites = new List<Site>();
@@ -245,6 +299,21 @@ internal static partial class CifStructureBuilder
             }
         }
         return SortLikePymatgen(sites);
+    }
+
+    /// <summary>A stable merge sort by a "less than" predicate (a consistent order, so any stable sort agrees with Python's).</summary>
+    private static List<int> StableSort(List<int> items, Func<int, int, bool> less)
+    {
+        if (items.Count < 2) return items;
+        int mid = items.Count / 2;
+        var left = StableSort(items.GetRange(0, mid), less);
+        var right = StableSort(items.GetRange(mid, items.Count - mid), less);
+        var result = new List<int>(items.Count);
+        int i = 0, j = 0;
+        while (i < left.Count && j < right.Count) result.Add(less(right[j], left[i]) ? right[j++] : left[i++]);
+        while (i < left.Count) result.Add(left[i++]);
+        while (j < right.Count) result.Add(right[j++]);
+        return result;
     }
 
     /// <summary>pymatgen's Structure.get_sorted_structure: by average electronegativity, then species string.</summary>
@@ -284,6 +353,53 @@ internal static partial class CifStructureBuilder
         });
         return string.Join(", ", occ.Select(o =>
             CifSpecies.SpeciesString(o.Element, o.OxidationState) + ":" + o.Occupancy.ToString("F3", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Atoms closer than this (Å) are physically impossible: a wrong setting or a broken file.</summary>
+    private const double OverlapDistance = 0.5;
+
+    /// <summary>
+    /// When the space group was named without its setting (origin choice 1 or 2), pymatgen's choice is kept unless
+    /// another setting is clearly what the file means: it puts no more atoms in the cell (atoms on special positions
+    /// coincide only in the right setting) and keeps them clearly further apart (hydrogen aside).
+    /// </summary>
+    private static Site[] TryAlternativeSettings(Site[] sites, List<AtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
+        ReadOptions options, string source, CifBlock block)
+    {
+        if (symmetry.Alternatives.Count == 0) return sites;
+        double closest = ClosestHeavyAtoms(sites, lattice);
+        Site[]? best = null;
+        SpaceGroupSetting? bestSetting = null;
+        double bestClosest = closest;
+        foreach (var alt in symmetry.Alternatives)
+        {
+            var trial = Expand(atoms, alt.Operations, options.SiteTolerance);
+            if (trial.Length > sites.Length) continue;
+            double d = ClosestHeavyAtoms(trial, lattice);
+            bool clearlyBetter = d > Math.Max(closest * 1.15, closest + 0.1) || (closest < OverlapDistance && d >= OverlapDistance);
+            if (clearlyBetter && d > bestClosest) { best = trial; bestSetting = alt; bestClosest = d; }
+        }
+        if (best is null) return sites;
+        options.Warning?.Invoke(InputError.Format(
+            $"space group '{symmetry.Symbol ?? symmetry.Setting?.HermannMauguin}' read in setting {bestSetting!.UniversalSymbol}: " +
+            $"{symmetry.Setting?.UniversalSymbol} gives {sites.Length} sites with atoms {closest:0.###} Å apart, " +
+            $"{bestSetting.UniversalSymbol} {best.Length} sites at least {bestClosest:0.###} Å apart", source, block.Line));
+        return best;
+    }
+
+    /// <summary>Shortest distance between sites that are not hydrogen (capped at 3 Å).</summary>
+    private static double ClosestHeavyAtoms(Site[] sites, Lattice lattice)
+    {
+        var heavy = sites.Where(s => s.MajorityElement.Z > 1).Select(s => s.Frac).ToArray();
+        return ClosePairs.Closest(lattice, heavy, 3.0)?.Distance ?? 3.0;
+    }
+
+    private static void WarnOverlaps(Site[] sites, Lattice lattice, string source, CifBlock block, Action<string>? warn)
+    {
+        if (warn is null) return;
+        var ordered = sites.Where(s => s.IsOrdered).ToArray();
+        if (ClosePairs.Closest(lattice, ordered.Select(s => s.Frac).ToArray(), OverlapDistance) is { } p)
+            warn(InputError.Format($"atoms {ordered[p.I].Describe()} and {ordered[p.J].Describe()} are only {p.Distance:0.###} Å apart (overlapping sites)", source, block.Line));
     }
 
     private static void WarnOverfilled(IReadOnlyList<Site> sites, string source, CifBlock block, Action<string>? warn)

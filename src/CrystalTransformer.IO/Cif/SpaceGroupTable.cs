@@ -29,6 +29,7 @@ public static partial class SpaceGroupTable
         public readonly Dictionary<string, int> Universal = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Folded = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Hall = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, int> Alias = new(StringComparer.Ordinal);
         public readonly Dictionary<string, List<int>> SettingsOfSymbol = new(StringComparer.Ordinal);
     }
 
@@ -45,6 +46,10 @@ public static partial class SpaceGroupTable
         return sb.ToString();
     }
 
+    /// <summary>Hall symbols separate their parts by spaces ("P 3 2" is not "P 32"), so spaces are collapsed, not removed.</summary>
+    private static string NormalizeHall(string hall) =>
+        string.Join(' ', hall.Trim().Trim('\'', '"').Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+
     /// <summary>Looks up a Hermann–Mauguin symbol ("P 21/c", "F d -3 m :2", "R -3 m H", "Fm3m").</summary>
     public static bool TryFindBySymbol(string symbol, out SpaceGroupSetting setting)
     {
@@ -52,11 +57,15 @@ public static partial class SpaceGroupTable
         setting = null!;
         string norm = Normalize(symbol);
         if (norm.Length == 0) return false;
-        if (t.Pymatgen.TryGetValue(norm, out int id) || t.Universal.TryGetValue(norm, out id)) { setting = t.Settings[id]; return true; }
+        if (t.Pymatgen.TryGetValue(norm, out int id) || t.Universal.TryGetValue(norm, out id) || t.Alias.TryGetValue(norm, out id))
+        {
+            setting = t.Settings[id];
+            return true;
+        }
         foreach (var candidate in Variants(symbol))
         {
             if (t.Pymatgen.TryGetValue(candidate, out id) || t.Universal.TryGetValue(candidate, out id)
-                || t.Folded.TryGetValue(candidate.ToLowerInvariant(), out id))
+                || t.Alias.TryGetValue(candidate, out id) || t.Folded.TryGetValue(candidate.ToLowerInvariant(), out id))
             {
                 setting = t.Settings[id];
                 return true;
@@ -65,11 +74,11 @@ public static partial class SpaceGroupTable
         return false;
     }
 
-    /// <summary>Looks up a Hall symbol ("-P 2ybc"); spaces and letter case are not significant here.</summary>
+    /// <summary>Looks up a Hall symbol ("-P 2ybc"); letter case and repeated spaces are not significant (single spaces are).</summary>
     public static bool TryFindByHall(string hall, out SpaceGroupSetting setting)
     {
         var t = Data.Value;
-        if (t.Hall.TryGetValue(Normalize(hall).ToLowerInvariant(), out int id)) { setting = t.Settings[id]; return true; }
+        if (t.Hall.TryGetValue(NormalizeHall(hall), out int id)) { setting = t.Settings[id]; return true; }
         setting = null!;
         return false;
     }
@@ -137,6 +146,7 @@ public static partial class SpaceGroupTable
             ?? throw new InvalidOperationException("space-group table resource is missing from the assembly");
         using var gz = new GZipStream(stream, CompressionMode.Decompress);
         using var reader = new StreamReader(gz, Encoding.UTF8);
+        var symmOpsHalls = new List<(string, int)>();
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -150,7 +160,7 @@ public static partial class SpaceGroupTable
                     int id = t.Settings.Count;
                     t.Settings.Add(setting);
                     t.Universal.TryAdd(Normalize(setting.UniversalSymbol), id);
-                    if (setting.Hall.Length > 0) t.Hall.TryAdd(Normalize(setting.Hall).ToLowerInvariant(), id);
+                    if (setting.Hall.Length > 0) symmOpsHalls.Add((NormalizeHall(setting.Hall), id));
                     string hm = Normalize(setting.HermannMauguin);
                     if (!t.SettingsOfSymbol.TryGetValue(hm, out var list)) t.SettingsOfSymbol[hm] = list = new List<int>();
                     if (!setting.UniversalSymbol.Contains('(')) list.Add(id);
@@ -158,18 +168,27 @@ public static partial class SpaceGroupTable
                 case "P":
                     t.Pymatgen[f[1]] = int.Parse(f[2], CultureInfo.InvariantCulture);
                     break;
+                case "H":
+                    t.Hall.TryAdd(NormalizeHall(f[1]), int.Parse(f[2], CultureInfo.InvariantCulture));
+                    break;
+                case "A":
+                    t.Alias.TryAdd(f[1], int.Parse(f[2], CultureInfo.InvariantCulture));
+                    break;
                 case "N":
                     t.ByNumber[int.Parse(f[1], CultureInfo.InvariantCulture)] = int.Parse(f[2], CultureInfo.InvariantCulture);
                     break;
             }
         }
-        // Case-insensitive look-ups keep pymatgen's choice first, then the settings' own symbols.
+        // spglib's Hall symbols first (authoritative), then those of pymatgen's table.
+        foreach (var (hall, id) in symmOpsHalls) t.Hall.TryAdd(hall, id);
+        // Case-insensitive look-ups keep pymatgen's choice first, then the settings' own symbols, then spglib's spellings.
         foreach (var (key, id) in t.Pymatgen) t.Folded.TryAdd(key.ToLowerInvariant(), id);
         for (int i = 0; i < t.Settings.Count; i++)
         {
             t.Folded.TryAdd(Normalize(t.Settings[i].UniversalSymbol).ToLowerInvariant(), i);
             t.Folded.TryAdd(Normalize(t.Settings[i].HermannMauguin).ToLowerInvariant(), i);
         }
+        foreach (var (key, id) in t.Alias) t.Folded.TryAdd(key.ToLowerInvariant(), id);
         return t;
     }
 }

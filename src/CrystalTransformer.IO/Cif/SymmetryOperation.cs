@@ -20,7 +20,18 @@ public readonly record struct SymmetryOperation(Mat3 Rotation, Vec3 Translation)
     public static SymmetryOperation Parse(string text) =>
         TryParse(text, out var op, out var reason) ? op : throw new InputError($"cannot read symmetry operation '{text}': {reason}");
 
+    // Files repeat the same few hundred operation strings; parsing each once keeps large batches fast.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SymmetryOperation> Parsed = new(StringComparer.Ordinal);
+
     public static bool TryParse(string text, out SymmetryOperation operation, out string reason)
+    {
+        if (Parsed.TryGetValue(text, out operation)) { reason = ""; return true; }
+        if (!TryParseUncached(text, out operation, out reason)) return false;
+        if (Parsed.Count < 100_000) Parsed.TryAdd(text, operation);
+        return true;
+    }
+
+    private static bool TryParseUncached(string text, out SymmetryOperation operation, out string reason)
     {
         operation = Identity;
         var s = StripRunningNumber(text.Trim().Trim('\'', '"'));

@@ -12,6 +12,9 @@ public sealed record CsvRecord(string[] Fields, int Line);
 /// </summary>
 public static class CsvRowReader
 {
+    /// <summary>Largest field accepted (one CIF in a CSV column is a few kB; 64 M characters means a broken file).</summary>
+    public const int MaxFieldLength = 64 << 20;
+
     /// <summary>Reads every record of a file (.gz transparently); the first record is usually the header.</summary>
     public static IEnumerable<CsvRecord> ReadFile(string path)
     {
@@ -25,7 +28,8 @@ public static class CsvRowReader
         var fields = new List<string>();
         var field = new StringBuilder();
         int line = 1, recordLine = 1;
-        bool inQuotes = false, fieldStarted = false, afterQuote = false;
+        bool inQuotes = false, fieldStarted = false;
+        int quoteLine = 1;
         int c;
         while ((c = reader.Read()) >= 0)
         {
@@ -35,39 +39,42 @@ public static class CsvRowReader
                 if (ch == '"')
                 {
                     if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                    else { inQuotes = false; afterQuote = true; }
+                    else inQuotes = false;
                 }
                 else
                 {
                     if (ch == '\n') line++;
                     field.Append(ch);
+                    // An unclosed quote must not pull a whole large file into one field.
+                    if (field.Length > MaxFieldLength)
+                        throw new InputError($"quoted field is longer than {MaxFieldLength >> 20} M characters (unclosed quote?)", source, recordLine);
                 }
                 continue;
             }
             switch (ch)
             {
                 case '"' when !fieldStarted:
-                    inQuotes = true; fieldStarted = true;
+                    inQuotes = true; fieldStarted = true; quoteLine = line;
                     break;
                 case ',':
-                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false; afterQuote = false;
+                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false;
                     break;
                 case '\r':
                     break; // CRLF: the LF ends the record; a lone CR inside a field is dropped
                 case '\n':
-                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false; afterQuote = false;
+                    fields.Add(field.ToString()); field.Clear(); fieldStarted = false;
                     if (!(fields.Count == 1 && fields[0].Length == 0)) yield return new CsvRecord(fields.ToArray(), recordLine);
                     fields.Clear();
                     line++;
                     recordLine = line;
                     break;
                 default:
-                    if (afterQuote) throw new InputError("text after a closing quote", source, line);
+                    // Text after a closing quote ("x"y) is kept, as Python's csv module and pandas do.
                     field.Append(ch); fieldStarted = true;
                     break;
             }
         }
-        if (inQuotes) throw new InputError("quoted field is not closed before the end of the file", source, recordLine);
+        if (inQuotes) throw new InputError($"quoted field opened at line {quoteLine} is never closed", source, recordLine);
         if (fieldStarted || fields.Count > 0)
         {
             fields.Add(field.ToString());

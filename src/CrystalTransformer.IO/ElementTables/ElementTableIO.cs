@@ -25,6 +25,9 @@ public static class ElementTableIO
     public static readonly IReadOnlyList<string> BuiltInNames =
         ["cgcnn92", "megnet16", "mat2vec", "magpie", "magpie_sc", "oliynyk", "oliynyk_sc", "skipatom", "matscholar", "cgnf", "xenonpy", "random_200"];
 
+    /// <summary>ct-UAEs pretrained by <c>ct pretrain</c> and shipped in data/uae/NAME (a ct embed folder plus run metadata).</summary>
+    public static readonly IReadOnlyList<string> ShippedUaeNames = ["ct-uae-perov5-mt", "ct-uae-perov5-st", "ct-uae-mp"];
+
     /// <summary>File names inside a ct-UAE folder.</summary>
     public static class UaeFiles
     {
@@ -41,7 +44,7 @@ public static class ElementTableIO
     }
 
     public const string Syntax = "a built-in name (" + "cgcnn92, megnet16, mat2vec, magpie, magpie_sc, oliynyk, oliynyk_sc, skipatom, " +
-        "matscholar, cgnf, xenonpy, random_200), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder";
+        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder";
 
     /// <summary>
     /// Resolves a table specification: a built-in name (see <see cref="BuiltInNames"/>), <c>onehot</c> or <c>onehot:MAXZ</c>
@@ -57,6 +60,12 @@ public static class ElementTableIO
         {
             string path = BuiltInData.PathOf("embeddings", lower + ".csv.gz");
             return ReadCsv(path, lower);
+        }
+        if (ShippedUaeNames.Contains(lower))
+        {
+            string folder = BuiltInData.PathOf("uae", lower);
+            if (!Directory.Exists(folder)) throw new InputError($"the shipped ct-UAE '{lower}' is missing from this installation", folder);
+            return ReadUaeFolder(folder, lower);
         }
         if (lower == "onehot" || lower.StartsWith("onehot:", StringComparison.Ordinal))
         {

@@ -28,7 +28,7 @@ internal sealed class ExtXyzReader
         _lines = new LineReader(text, source);
         _source = source;
         _options = options;
-        _stem = SourceName.Stem(source);
+        _stem = StructureIO.IdFromPath(source);
     }
 
     public static IEnumerable<Structure> Read(TextReader text, string source, ReadOptions options)

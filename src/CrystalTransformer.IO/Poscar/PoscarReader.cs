@@ -79,7 +79,7 @@ internal sealed class PoscarReader
 
         var info = new Dictionary<string, string>();
         if (comment.Length > 0) info["comment"] = comment;
-        return new Structure(lattice, sites, SourceName.Stem(_source), info: info);
+        return new Structure(lattice, sites, StructureIO.IdFromPath(_source), info: info);
     }
 
     private ReadOnlySpan<char> RequireLine(string what)

@@ -12,7 +12,7 @@ internal sealed class LineReader
     public const int MaxLineLength = 1 << 20;
 
     private readonly TextReader _reader;
-    private char[] _buffer = new char[16 * 1024];
+    private char[] _buffer = new char[4096]; // grows for longer lines; small, as most inputs are small files
     private int _start, _end;
     private bool _eof;
     private bool _skipLineFeed;

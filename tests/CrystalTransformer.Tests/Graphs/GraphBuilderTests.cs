@@ -263,6 +263,16 @@ public class GraphBuilderTests
     }
 
     [Fact]
+    public void Absurd_densities_are_refused_with_a_message_naming_the_structure()
+    {
+        // 0.01 Å cell: a radius graph at 5 Å would hold ~10^11 pairs; refuse before allocating.
+        var s = Structure.FromFractional(Lattice.Cubic(0.01), new[] { PeriodicTable.Get("H") }, new[] { Vec3.Zero }, "tiny");
+        var e = Assert.Throws<InputError>(() => GraphBuilder.Build(s, GraphSettings.RadiusGraph(5)));
+        Assert.Contains("tiny", e.Message);
+        Assert.Contains("smaller cutoff", e.Message);
+    }
+
+    [Fact]
     public void Settings_keys_distinguish_every_setting()
     {
         var keys = new[]

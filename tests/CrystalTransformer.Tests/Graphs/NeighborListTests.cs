@@ -198,6 +198,19 @@ public class NeighborListTests
     }
 
     [Fact]
+    public void Per_atom_counts_and_nearest_distances()
+    {
+        // Rock salt (a = 5.64 Å) at 3 Å: every atom has 6 neighbours at 2.82 Å; an isolated atom has none.
+        var nacl = NeighborList.Build(Lattice.Cubic(5.64), new[] { new Vec3(0, 0, 0), new Vec3(0.5, 0, 0), new Vec3(0, 0.5, 0), new Vec3(0, 0, 0.5),
+            new Vec3(0.5, 0.5, 0), new Vec3(0.5, 0, 0.5), new Vec3(0, 0.5, 0.5), new Vec3(0.5, 0.5, 0.5) }, 3.0);
+        Assert.All(nacl.CountPerAtom(), c => Assert.Equal(6, c));
+        Assert.All(nacl.NearestDistancePerAtom(), d => Assert.Equal(2.82, d, 1e-9));
+        var lonely = NeighborList.Build(Lattice.Cubic(10), new[] { Vec3.Zero }, 3.0);
+        Assert.Equal(new[] { 0 }, lonely.CountPerAtom());
+        Assert.True(double.IsNaN(lonely.NearestDistancePerAtom()[0]));
+    }
+
+    [Fact]
     public void Empty_structure_has_no_pairs()
     {
         var nl = NeighborList.Build(Lattice.Cubic(3), Array.Empty<Vec3>(), 5);

@@ -34,9 +34,10 @@ public class GoldenFileTests
     [Theory]
     [InlineData("poscar", "GaN.vasp")]
     [InlineData("extxyz", "GaN.extxyz")]
+    [InlineData("cif", "GaN.cif")]
     public void WriterOutputMatchesTheGoldenFile(string formatName, string file)
     {
-        IStructureFormat format = formatName == "poscar" ? PoscarFormat.Instance : ExtXyzFormat.Instance;
+        var format = StructureIO.GetFormat(formatName);
         string written = WriteAll(format, GoldenStructure()).ReplaceLineEndings("\n");
         string path = FixturePath("Golden", file);
         if (Environment.GetEnvironmentVariable("CT_UPDATE_GOLDEN") == "1")
@@ -60,6 +61,14 @@ public class GoldenFileTests
             Assert.Equal(expected.Sites.Select(x => x.Element), s.Sites.Select(x => x.Element));
             for (int i = 0; i < expected.Count; i++) AssertClose(expected.Sites[i].Frac, s.Sites[i].Frac, 1e-15);
         }
+        // CIF holds cell parameters (8 decimals, as pymatgen writes them), not vectors: the same cell up to orientation.
+        var cif = StructureIO.ReadText(File.ReadAllText(FixturePath("Golden", "GaN.cif")), "cif", source: "GaN.cif").Single();
+        Assert.Equal(expected.Volume, cif.Volume, 1e-6);
+        Assert.Equal(expected.Lattice.Gamma, cif.Lattice.Gamma, 1e-7);
+        Assert.Equal(expected.Composition.Formula, cif.Composition.Formula);
+        // The CIF reader orders sites as pymatgen does (grouped by species), so match them as a set.
+        Assert.Equal(expected.Count, cif.Count);
+        Assert.All(expected.Sites, e => Assert.Contains(cif.Sites, c => c.Element == e.Element && (c.Frac - e.Frac).Norm < 1e-8));
         Assert.Equal(expected.Sites.Select(x => x.SelectiveDynamics ?? (true, true, true)), poscar.Sites.Select(x => x.SelectiveDynamics!.Value));
         Assert.Equal("golden-GaN", extxyz.Id);
         Assert.Equal(expected.Labels, extxyz.Labels);

@@ -111,19 +111,8 @@ public class PoscarFormatTests
     [Fact]
     public void SelectiveDynamicsFlagsAreKept()
     {
-        var text = """
-            relaxation
-            1.0
-            5.64 0.0 0.0
-            0.0 5.64 0.0
-            0.0 0.0 5.64
-            Na Cl
-            1 1
-            Selective dynamics
-            Direct
-            0.0 0.0 0.0 F F F
-            0.5 0.5 0.5 T .FALSE. t
-            """;
+        var text = RockSalt.Replace("Direct", "Selective dynamics\nDirect")
+            .Replace("0.0 0.0 0.0\n", "0.0 0.0 0.0 F F F\n").Replace("0.5 0.5 0.5", "0.5 0.5 0.5 T .FALSE. t");
         var s = ReadOne(Poscar, text);
         Assert.Equal((false, false, false), s.Sites[0].SelectiveDynamics);
         Assert.Equal((true, false, true), s.Sites[1].SelectiveDynamics);
@@ -270,6 +259,8 @@ public class PoscarFormatTests
     [InlineData("1.0\n", "abc\n", 2, "scale factor 'abc' is not a number")]
     [InlineData("1.0\n", "0\n", 2, "scale factor is zero")]
     [InlineData("1.0\n", "1.0 2.0\n", 2, "found two")]
+    [InlineData("1.0\n", "1.0 -2.0 1.0\n", 2, "per-axis scale factors must all be positive")]
+    [InlineData("1.0\n", "1e300\n", 3, "lattice volume overflows")]
     [InlineData("1 1\n", "1 1 1\n", 7, "2 species names but 3 atom counts")]
     [InlineData("1 1\n", "1\nDirect\n", 8, "2 species names but 1 atom counts")]
     [InlineData("1 1\n", "1 -1\n", 7, "atom count -1 is negative")]

@@ -61,4 +61,14 @@ public class LatticePropertyTests
             var rebuilt = Lattice.FromParameters(l.LengthA, l.LengthB, l.LengthC, l.Alpha, l.Beta, l.Gamma);
             return Math.Abs(rebuilt.Volume - l.Volume) <= 1e-9 * l.Volume;
         });
+
+    [Theory]
+    [InlineData(1e200, 1e200, 1e200, "overflows")]
+    [InlineData(1e200, 1e200, 1e-310, "cannot be inverted")]
+    [InlineData(1, 1, 0, "zero or degenerate")]
+    public void UnusableCellsAreInputErrors(double a, double b, double c, string reason)
+    {
+        var e = Assert.Throws<InputError>(() => new Lattice(new Mat3(a, 0, 0, 0, b, 0, 0, 0, c)));
+        Assert.Contains(reason, e.Message);
+    }
 }

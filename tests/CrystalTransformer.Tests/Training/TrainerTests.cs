@@ -34,7 +34,12 @@ public class TrainerTests
     [Fact]
     public void ResumedRunEndsWhereAnUninterruptedRunEnds()
     {
-        var straight = Run(TinyData.TempDir(), TinyData.Options(epochs: 4));
+        string straightDir = TinyData.TempDir();
+        var straight = Run(straightDir, TinyData.Options(epochs: 4));
+        // Training time is counted once, not summed up epoch after epoch.
+        double logged = File.ReadAllLines(Path.Combine(straightDir, Trainer.LogFile)).Skip(1)
+            .Sum(l => double.Parse(l.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(straight.Seconds, 0.5 * logged, 1.3 * logged + 0.5);
         string dir = TinyData.TempDir();
         Run(dir, TinyData.Options(epochs: 4) with { MaxMinutes = 1e-9 }); // stops after the first epoch
         Assert.Single(File.ReadAllLines(Path.Combine(dir, Trainer.LogFile)).Skip(1));
@@ -105,6 +110,34 @@ public class TrainerTests
     private static string Serialize(object o) => JsonSerializer.Serialize(o, new JsonSerializerOptions(TrainingOptions.Json) { IncludeFields = true });
 
     private sealed class QuietObserver : ITrainingObserver
+    {
+        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
+        public void BatchDone() { }
+        public void EpochDone(EpochRecord record) { }
+        public void Message(string line) { }
+    }
+}
+
+[Collection("torch")]
+public class TrainerLearningTests
+{
+    [Fact]
+    public void LearnsATargetThatDependsOnTheElements()
+    {
+        // Target "b" is the largest Z / 30: a model that learns must beat the mean predictor clearly.
+        var data = TinyData.Structures(count: 200, seed: 8);
+        set_num_threads(1);
+        manual_seed(1);
+        using var model = new CrystalTransformerModel(TinyData.TinyModel(preNorm: true, readout: Readout.Mean) with { Dropout = 0 }, 2);
+        var options = TinyData.Options(epochs: 25) with { LearningRate = 1e-2, WarmupEpochs = 1 };
+        var run = new RunSettings { Directory = TinyData.TempDir(), Device = "cpu", Threads = 1 };
+        var result = Trainer.Train(model, data, options, run, new NullObserver());
+        var test = data.IndicesOf(Split.Test).Select(i => data.Labels[i][1]).ToArray();
+        double meanPredictor = test.Average(v => Math.Abs(v - data.IndicesOf(Split.Train).Average(i => data.Labels[i][1])));
+        Assert.True(result.Test["b"].Mae < 0.5 * meanPredictor, $"test MAE {result.Test["b"].Mae} vs mean predictor {meanPredictor}");
+    }
+
+    private sealed class NullObserver : ITrainingObserver
     {
         public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
         public void BatchDone() { }

@@ -37,6 +37,10 @@ assert np.allclose(p.structure.frac_coords, expected_frac, atol=1e-16)
 assert p.selective_dynamics[1] == [False, False, True]
 v = ase.io.read(os.path.join(HERE, "GaN.vasp"), format="vasp")
 assert v.get_chemical_symbols() == ["Ga", "N", "Ga", "N"] and np.array_equal(v.cell[:], expected_cell)
+from pymatgen.core import Structure  # noqa: E402
+c = Structure.from_file(os.path.join(HERE, "GaN.cif"))
+assert c.composition.formula == "Ga2 N2" and abs(c.volume - abs(np.linalg.det(expected_cell))) < 1e-6
+assert sorted(map(tuple, np.round(c.frac_coords, 8))) == sorted(map(tuple, np.round(expected_frac, 8)))
 print("golden files: pymatgen and ASE read them correctly")
 
 if len(sys.argv) > 1:

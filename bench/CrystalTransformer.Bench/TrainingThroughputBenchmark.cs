@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using CrystalTransformer.IO;
+using CrystalTransformer.Models;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Bench;
+
+/// <summary>
+/// Training throughput (crystals/s) of the paper's front-end on perov5 batches of 128 with N threads, next to PyTorch
+/// (bench/python/transformer_training_throughput.py, Debian python3-torch) running the same architecture on the same
+/// batches in the same run. One step = collate with augmentation + forward + MSE + backward + SGD step.
+/// usage: transformer [threads=2] [batches=8] [rounds=3]
+/// </summary>
+public static class TrainingThroughputBenchmark
+{
+    public static void Run(string[] args)
+    {
+        int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
+        int batchCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+        const int batchSize = 128;
+        set_num_threads(threads);
+        manual_seed(0);
+
+        var structures = StructureIO.Read(BuiltInData.PathOf("perov5", "perov5.csv.gz"))
+            .Where(s => s.Info.TryGetValue("split", out var v) && v == "train").Take(batchSize * batchCount).ToArray();
+        using var model = new CrystalTransformerModel(TransformerConfig.Paper, 1);
+        var samples = structures.Select(s => model.Featurize(DataEntry.From(s))).ToArray();
+        var targets = structures.Select(s => (float)s.Label("heat_ref")).ToArray();
+        var batches = Enumerable.Range(0, batchCount).Select(b => Enumerable.Range(b * batchSize, batchSize).ToArray()).ToArray();
+
+        string file = Path.Combine(Path.GetTempPath(), $"ct-bench-batches-{Environment.ProcessId}.bin");
+        WriteBatches(file, batches, samples, targets);
+
+        var options = Recipes.Paper(1).Training;
+        using var optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay);
+        var rng = new Random(0);
+        model.train();
+        void step(int[] idx)
+        {
+            using var scope = NewDisposeScope();
+            using var input = model.Collate(idx.Select(i => samples[i]).ToArray(), CPU, rng);
+            var y = tensor(idx.Select(i => targets[i]).ToArray(), [idx.Length, 1]);
+            var loss = Trainer.Loss(model.forward(input), y, LossKind.Mse);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+        }
+        foreach (var b in batches.Take(2)) step(b); // warm-up
+        // The machine is shared: alternate ct and PyTorch twice and keep the best rate of each.
+        double ours = 0, theirs = 0;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int r = 0; r < rounds; r++)
+                foreach (var b in batches) step(b);
+            double rate = rounds * batches.Length * batchSize / clock.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ct (TorchSharp {typeof(torch).Assembly.GetName().Version}), {threads} threads: {rounds * batches.Length * batchSize} crystals in {clock.Elapsed.TotalSeconds:0.00} s = {rate:0.0}/s"));
+            ours = Math.Max(ours, rate);
+            if (PythonReference.Rate("bench/python/transformer_training_throughput.py", file,
+                    threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture)) is double t)
+                theirs = Math.Max(theirs, t);
+        }
+        File.Delete(file);
+        if (theirs > 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best of 2: ct {ours:0.0}/s, PyTorch {theirs:0.0}/s; training throughput ratio ct / PyTorch = {ours / theirs:0.00}x (goal >= 1.5x)"));
+    }
+
+    /// <summary>The batches in the layout the Python script reads (padding marked by z = -1).</summary>
+    private static void WriteBatches(string path, int[][] batches, ISample[] samples, float[] targets)
+    {
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write(batches.Length);
+        foreach (var b in batches)
+        {
+            int n = b.Max(i => samples[i].Size);
+            w.Write(b.Length); w.Write(n);
+            foreach (var i in b)
+            {
+                var s = (TokenSample)samples[i];
+                for (int a = 0; a < n; a++) w.Write(a < s.Size ? (long)(s.Z[a] - 1) : -1L);
+            }
+            foreach (var i in b)
+            {
+                var s = (TokenSample)samples[i];
+                for (int a = 0; a < 3 * n; a++) w.Write(a < s.Inputs.Length ? s.Inputs[a] : 0f);
+            }
+            foreach (var i in b) w.Write(targets[i]);
+        }
+    }
+}
+
+/// <summary>Registers <see cref="TrainingThroughputBenchmark"/> under the name "transformer".</summary>
+public sealed class TransformerThroughputBench : IBenchmark
+{
+    public string Name => "transformer";
+    public string Description => "front-end training throughput (paper architecture, perov5, batch 128), vs PyTorch";
+
+    public int Run(string[] args)
+    {
+        TrainingThroughputBenchmark.Run(args);
+        return 0;
+    }
+}

@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrystalTransformer.Graphs;
+using CrystalTransformer.IO;
+using CrystalTransformer.Structures;
+
+namespace CrystalTransformer.Cli.Commands;
+
+/// <summary>
+/// <c>ct inspect FILE...</c>: what each crystal file holds (formula, sites, lattice, volume, density, order, and with
+/// --neighbors the neighbour count and nearest distance of every site). A file that cannot be read is reported and the
+/// others are still inspected; the exit code is 1 when any file failed.
+/// </summary>
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("files")
+        {
+            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine) or CGCNN folders",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var json = new Option<bool>("--json") { Description = "one JSON object per line and structure: file, formula, reduced_formula, n_sites, a, b, c, alpha, beta, gamma, volume, density, is_ordered (error when the file failed)" };
+        var neighbors = new Option<double?>("--neighbors") { Description = "also count each site's neighbours within R Å and give its nearest neighbour distance" };
+        var allBlocks = new Option<bool>("--all-blocks") { Description = "CIF: every data block with atoms, not only the first" };
+        var format = new Option<string?>("--format") { Description = "read every file in this format (cif, poscar, extxyz, csv) instead of deciding from name and content" };
+        var maxSize = new Option<double>("--max-size")
+        {
+            Description = "refuse files larger than this many MB (on disk and after decompression)",
+            DefaultValueFactory = _ => 256,
+        };
+        var command = new Command("inspect", "Show what crystal files hold: formula, sites, lattice, volume, density, order, optionally neighbours.")
+        {
+            files, json, neighbors, allBlocks, format, maxSize,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            double? radius = p.GetValue(neighbors);
+            if (radius is double r && !(r > 0 && double.IsFinite(r))) throw new InputError($"--neighbors must be a positive distance in Å, got {r}");
+            double mb = p.GetValue(maxSize);
+            if (!(mb > 0)) throw new InputError($"--max-size must be positive, got {mb}");
+            var settings = new Settings(p.GetValue(json), radius, p.GetValue(format), (long)(mb * 1024 * 1024),
+                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024) });
+            return Run(p.GetValue(files)!, settings, Console.Out);
+        }));
+        return command;
+    }
+
+    public sealed record Settings(bool Json, double? NeighborRadius, string? Format, long MaxBytes, ReadOptions Options);
+
+    /// <summary>Inspects every file; returns 0 when all were read, 1 when some were not.</summary>
+    public static int Run(IEnumerable<string> files, Settings settings, TextWriter output)
+    {
+        bool anyFailed = false, anyBug = false;
+        foreach (var file in files)
+        {
+            int shown = 0;
+            try
+            {
+                CheckSize(file, settings.MaxBytes);
+                foreach (var s in StructureIO.ReadLazy(file, settings.Options, settings.Format))
+                {
+                    (int[] Counts, double?[] Nearest)? neighbours = settings.NeighborRadius is double r ? Neighbours(s, r) : null;
+                    if (settings.Json) output.WriteLine(JsonLine(file, s, neighbours));
+                    else WriteText(output, file, s, neighbours, settings.NeighborRadius);
+                    shown++;
+                }
+                if (shown == 0) throw new InputError("no structure in file", file);
+            }
+            catch (Exception e) when (e is InputError or IOException or UnauthorizedAccessException)
+            {
+                anyFailed = true;
+                string message = e is InputError ? e.Message : $"{file}: {e.Message}";
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message.ReplaceLineEndings(" ") }.ToJsonString());
+                else output.WriteLine($"{file}\n  error: {message.ReplaceLineEndings(" ")}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug must not stop the other files; it is reported, and the exit code says "internal error".
+                anyBug = true;
+                string message = $"{file}: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message }.ToJsonString());
+                else output.WriteLine($"{file}\n  error: {message}");
+            }
+            output.Flush();
+        }
+        return anyBug ? CommandRunner.ExitInternalError : anyFailed ? CommandRunner.ExitInputError : 0;
+    }
+
+    private static void CheckSize(string file, long maxBytes)
+    {
+        if (!File.Exists(file)) return; // folders and missing files are reported by the reader
+        long length = new FileInfo(file).Length;
+        if (length > maxBytes)
+            throw new InputError($"file is {length / 1048576.0:0.#} MB, larger than the --max-size limit of {maxBytes / 1048576.0:0.#} MB", file);
+    }
+
+    /// <summary>Per site: neighbours within r (periodic images included) and the nearest distance (null when none).</summary>
+    private static (int[] Counts, double?[] Nearest) Neighbours(Structure s, double r)
+    {
+        var list = NeighborList.Build(s, r);
+        var counts = new int[s.Count];
+        var nearest = new double?[s.Count];
+        for (int i = 0; i < s.Count; i++)
+        {
+            counts[i] = list.RowOffsets[i + 1] - list.RowOffsets[i];
+            for (int k = list.RowOffsets[i]; k < list.RowOffsets[i + 1]; k++)
+                if (nearest[i] is not double d || list.Distances[k] < d) nearest[i] = list.Distances[k];
+        }
+        return (counts, nearest);
+    }
+
+    private static string JsonLine(string file, Structure s, (int[] Counts, double?[] Nearest)? neighbours)
+    {
+        var l = s.Lattice;
+        var o = new JsonObject
+        {
+            ["file"] = file,
+            ["formula"] = s.Composition.Formula,
+            ["reduced_formula"] = s.Composition.ReducedFormula,
+            ["n_sites"] = s.Count,
+            ["a"] = l.LengthA, ["b"] = l.LengthB, ["c"] = l.LengthC,
+            ["alpha"] = l.Alpha, ["beta"] = l.Beta, ["gamma"] = l.Gamma,
+            ["volume"] = l.Volume,
+            ["density"] = s.Density,
+            ["is_ordered"] = s.IsOrdered,
+        };
+        if (neighbours is var (counts, nearest))
+        {
+            o["neighbor_counts"] = new JsonArray(counts.Select(c => (JsonNode)c).ToArray());
+            o["nearest_distances"] = new JsonArray(nearest.Select(d => d is double v ? (JsonNode)v : null).ToArray());
+        }
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    }
+
+    private static void WriteText(TextWriter w, string file, Structure s, (int[] Counts, double?[] Nearest)? neighbours, double? radius)
+    {
+        var l = s.Lattice;
+        var c = s.Composition;
+        string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+        w.WriteLine(s.Id.Length > 0 && s.Id != StructureIO.IdFromPath(file) ? $"{file} ({s.Id})" : file);
+        w.WriteLine($"  formula    {c.Formula}   reduced {c.ReducedFormula}");
+        w.WriteLine($"  sites      {s.Count}, {(s.IsOrdered ? "ordered" : "disordered (partial or mixed occupancy)")}");
+        w.WriteLine($"  lattice    a {F(l.LengthA, "F4")}  b {F(l.LengthB, "F4")}  c {F(l.LengthC, "F4")} Å   " +
+                    $"α {F(l.Alpha, "F3")}  β {F(l.Beta, "F3")}  γ {F(l.Gamma, "F3")}°");
+        w.WriteLine($"  volume     {F(l.Volume, "F4")} Å³   density {F(s.Density, "F4")} g/cm³");
+        if (s.Labels.Count > 0)
+            w.WriteLine("  labels     " + string.Join("  ", s.Labels.Select(kv => $"{kv.Key}={F(kv.Value, "G6")}")));
+        if (neighbours is not var (counts, nearest)) return;
+        w.WriteLine($"  neighbours within {F(radius!.Value, "G")} Å (site, species, count, nearest Å):");
+        for (int i = 0; i < s.Count; i++)
+            w.WriteLine($"    {i + 1,5}  {s.Sites[i].OccupancyString(),-12} {counts[i],6}  {(nearest[i] is double d ? F(d, "F4") : "-")}");
+    }
+}

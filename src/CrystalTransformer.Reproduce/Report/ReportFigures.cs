@@ -1,0 +1,109 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace CrystalTransformer.Reproduce.Report;
+
+/// <summary>A figure written as PNG and SVG; the PNG bytes are inlined into index.html.</summary>
+public sealed record FigureFile(string Name, string Title, byte[] Png, string PngPath, string SvgPath);
+
+/// <summary>The report's plots (ScottPlot 5): learning curves on log–log axes and parity plots.</summary>
+public static class ReportFigures
+{
+    public const int Width = 720, Height = 500;
+
+    static ReportFigures() => Fonts.Default = "DejaVu Sans";
+
+    public static FigureFile Save(Plot plot, string folder, string name, string title, int width = Width, int height = Height)
+    {
+        Fonts.Default = "DejaVu Sans";
+        Directory.CreateDirectory(folder);
+        string png = Path.Combine(folder, name + ".png"), svg = Path.Combine(folder, name + ".svg");
+        plot.SavePng(png, width, height);
+        plot.SaveSvg(svg, width, height);
+        return new FigureFile(name, title, File.ReadAllBytes(png), png, svg);
+    }
+
+    /// <summary>One line per series: x = training size, y = mean MAE with ±1 std error bars, both axes log10.</summary>
+    public static Plot LearningCurves(string title, string yLabel, IReadOnlyList<(string Label, double[] Sizes, Stat[] Mae)> series)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int colour = 0;
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var (label, sizes, mae) in series)
+        {
+            var idx = Enumerable.Range(0, sizes.Length).Where(i => mae[i].Mean > 0 && sizes[i] > 0).ToArray();
+            if (idx.Length == 0) continue;
+            double[] lx = idx.Select(i => Math.Log10(sizes[i])).ToArray(), ly = idx.Select(i => Math.Log10(mae[i].Mean)).ToArray();
+            var color = palette.GetColor(colour++);
+            var line = plot.Add.Scatter(lx, ly, color);
+            line.LegendText = label;
+            line.MarkerSize = 6;
+            // Error bars of ±1 std drawn in log space (asymmetric there).
+            double[] up = idx.Select(i => double.IsNaN(mae[i].Std) ? 0 : Math.Log10(mae[i].Mean + mae[i].Std) - Math.Log10(mae[i].Mean)).ToArray();
+            double[] down = idx.Select(i => double.IsNaN(mae[i].Std) ? 0
+                : Math.Log10(mae[i].Mean) - Math.Log10(Math.Max(mae[i].Mean - mae[i].Std, mae[i].Mean * 0.05))).ToArray();
+            double[] none = new double[lx.Length];
+            var bars = new ScottPlot.Plottables.ErrorBar(lx, ly, none, none, up, down) { Color = color };
+            plot.Add.Plottable(bars);
+            xs.AddRange(lx);
+            ys.AddRange(ly.Zip(up, (a, b) => a + b));
+            ys.AddRange(ly.Zip(down, (a, b) => a - b));
+        }
+        if (xs.Count > 0)
+        {
+            plot.Axes.Bottom.TickGenerator = LogTicks(xs.Min(), xs.Max());
+            plot.Axes.Left.TickGenerator = LogTicks(ys.Min(), ys.Max());
+        }
+        plot.Title(title, 13);
+        plot.XLabel("training crystals (log scale)", 12);
+        plot.YLabel(yLabel + " (log scale)", 12);
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    /// <summary>Ticks at 1, 2, 5 × 10^k between two log10 values (every integer mantissa on a narrow range; on a very
+    /// narrow range, evenly spaced ticks labelled with their values).</summary>
+    private static ITickGenerator LogTicks(double minLog, double maxLog)
+    {
+        double lo = minLog - 0.1 * (maxLog - minLog) - 0.02, hi = maxLog + 0.1 * (maxLog - minLog) + 0.02;
+        var values = Mantissas([1.0, 2.0, 5.0], lo, hi);
+        if (values.Count < 3) values = Mantissas([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], lo, hi);
+        if (values.Count < 3)
+            return new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture) };
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (double v in values) ticks.AddMajor(Math.Log10(v), v.ToString(v >= 1000 ? "N0" : "G3", CultureInfo.InvariantCulture));
+        return ticks;
+    }
+
+    private static List<double> Mantissas(double[] mantissas, double lo, double hi)
+    {
+        var values = new List<double>();
+        for (int k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi) + 1; k++)
+            foreach (double m in mantissas)
+            {
+                double v = m * Math.Pow(10, k);
+                if (Math.Log10(v) >= lo && Math.Log10(v) <= hi) values.Add(v);
+            }
+        return values;
+    }
+
+    /// <summary>Predicted against true test values with the y = x line.</summary>
+    public static Plot Parity(string title, string unit, double[] truth, double[] predicted)
+    {
+        var plot = new Plot();
+        var dots = plot.Add.ScatterPoints(truth, predicted, Colors.SteelBlue.WithAlpha(0.55));
+        dots.MarkerSize = 4;
+        double lo = Math.Min(truth.Min(), predicted.Min()), hi = Math.Max(truth.Max(), predicted.Max());
+        double pad = 0.03 * (hi - lo + 1e-12);
+        var diagonal = plot.Add.Line(lo - pad, lo - pad, hi + pad, hi + pad);
+        diagonal.Color = Colors.Black.WithAlpha(0.6);
+        diagonal.LinePattern = LinePattern.Dashed;
+        plot.Axes.SetLimits(lo - pad, hi + pad, lo - pad, hi + pad);
+        plot.Title(title, 12);
+        plot.XLabel($"true ({unit})", 12);
+        plot.YLabel($"predicted ({unit})", 12);
+        return plot;
+    }
+}

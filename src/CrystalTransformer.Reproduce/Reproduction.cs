@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrystalTransformer.IO.ElementTables;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Reproduce.Report;
+using CrystalTransformer.Training;
+
+namespace CrystalTransformer.Reproduce;
+
+/// <summary>Settings of one <c>ct reproduce</c> invocation.</summary>
+public sealed record ReproduceOptions
+{
+    public required ReproduceProfile Profile { get; init; }
+    public GridFilter Filter { get; init; } = GridFilter.All;
+    public Shard Shard { get; init; } = Shard.Whole;
+    public required string Output { get; init; }
+    /// <summary>Where pretrained ct-UAEs are cached (default OUT/uae); shards of one grid may share one.</summary>
+    public string? UaeCache { get; init; }
+    public int Threads { get; init; }
+    public string Device { get; init; } = "auto";
+    /// <summary>Pretrain every ct-UAE (full profile) even where a shipped table's task matches.</summary>
+    public bool IgnoreShippedUaes { get; init; }
+    /// <summary>Stop after step 1 (the ct-UAEs).</summary>
+    public bool PretrainOnly { get; init; }
+    public ProgressMode Progress { get; init; } = ProgressMode.Lines;
+    /// <summary>The command line, shown in the report.</summary>
+    public string CommandLine { get; init; } = "";
+}
+
+/// <summary>What a run did.</summary>
+public sealed record ReproduceSummary(int Cells, int AlreadyFinished, int Ran, int Failed, double WallSeconds, string? ReportPath);
+
+/// <summary>
+/// <c>ct reproduce</c>: resolves the ct-UAEs (step 1), then trains every selected cell of the grid that the results
+/// store does not hold yet (resuming half-finished run directories), recording each as it finishes, and writes the report.
+/// </summary>
+public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, IUaePretrainer? pretrainer, TextWriter log)
+{
+    public const string RunsFolder = "runs", CacheFolder = "cache", ReportFolder = "report", UaeFolder = "uae";
+
+    public ReproduceSummary Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var o = options;
+        var all = o.Profile.Expand();
+        var selected = o.Shard.Select(o.Filter.Apply(all));
+        if (selected.Count == 0)
+            throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
+        Directory.CreateDirectory(o.Output);
+        using var store = ResultsStore.Open(Path.Combine(o.Output, ResultsStore.FileName));
+        log.WriteLine($"{o.Profile.Name} profile: {selected.Count} of {all.Count} cells selected{(o.Shard.Count > 1 ? $" (shard {o.Shard})" : "")}; results in {store.Path}");
+
+        var tables = ResolveTables(selected, store);
+        if (o.PretrainOnly) return new ReproduceSummary(selected.Count, 0, 0, 0, clock.Elapsed.TotalSeconds, null);
+
+        var datasets = new DatasetCatalog(o.Output);
+        var configured = new List<(CellConfiguration Config, PreparedData Data, string Table)>();
+        foreach (var cell in selected)
+        {
+            var data = datasets.Get(cell.Dataset);
+            var (spec, hash) = tables[cell.Embedding];
+            var budget = o.Profile.BudgetFor(cell);
+            configured.Add((new CellConfiguration(cell, o.Profile.Name, budget.Epochs, budget.BatchSize, hash, data.Identity), data, spec));
+        }
+        foreach (var d in configured.Select(c => c.Data).DistinctBy(d => d.Name)) store.SetNote($"data:{d.Name}", d.Notes.ToJsonString());
+        store.SetNote("command", o.CommandLine);
+
+        var pending = configured.Where(c => !store.IsFinished(c.Config.Hash)).ToList();
+        int done = configured.Count - pending.Count, failed = 0;
+        if (done > 0) log.WriteLine($"{done} cell(s) already finished in the results store: skipped");
+        var eta = new EtaEstimator();
+        ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+        {
+            for (int k = 0; k < pending.Count; k++)
+            {
+                var (config, data, table) = pending[k];
+                var cell = config.Cell;
+                string runDir = Path.Combine(o.Output, RunsFolder, cell.DirectoryName(config.Hash));
+                var request = new CellRequest(config, table, data.Spec, runDir, Resume: File.Exists(Path.Combine(runDir, Trainer.LastFile)),
+                    o.Threads, o.Device, Path.Combine(o.Output, CacheFolder));
+                display.CellStarted(k, cell.Key + (request.Resume ? " (resuming)" : ""));
+                var cellClock = Stopwatch.StartNew();
+                try
+                {
+                    if (!FinishedOnDisk(runDir, config.Hash))
+                    {
+                        WriteCellFile(runDir, config);
+                        runner.Run(request, display.RunObserver);
+                    }
+                    var record = RecordFromRunDirectory(config, runDir, cellClock.Elapsed.TotalSeconds, store.Path);
+                    store.Record(record);
+                    eta.Add(cell, cellClock.Elapsed.TotalSeconds);
+                    display.CellFinished(k, string.Create(CultureInfo.InvariantCulture,
+                        $"{cell.Key}: test MAE {record.Mae:0.0000}, R² {record.R2:0.000} ({cellClock.Elapsed.TotalSeconds:0} s)"),
+                        eta.Remaining(pending.Skip(k + 1).Select(p => p.Config.Cell)));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failed++;
+                    string message = OneLine(e);
+                    store.RecordFailure(new FailureRecord(config.Hash, cell, message, DateTime.UtcNow.ToString("O")));
+                    eta.Add(cell, cellClock.Elapsed.TotalSeconds);
+                    display.CellFinished(k, $"{cell.Key}: FAILED: {message}", eta.Remaining(pending.Skip(k + 1).Select(p => p.Config.Cell)));
+                }
+            }
+        });
+        string reportPath = ReportWriter.Write(store, Path.Combine(o.Output, ReportFolder), o.CommandLine);
+        log.WriteLine($"report: {reportPath}");
+        return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, reportPath);
+    }
+
+    /// <summary>Every table the cells use: ct-UAEs resolved (pretrained when needed), baselines loaded; name → (spec, content hash).</summary>
+    private Dictionary<string, (string Spec, string Hash)> ResolveTables(IReadOnlyList<GridCell> cells, ResultsStore store)
+    {
+        var o = options;
+        var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        string cache = o.UaeCache ?? Path.Combine(o.Output, UaeFolder);
+        foreach (var name in cells.Select(c => c.Embedding).Distinct())
+        {
+            if (UaeCatalog.IsUae(name))
+            {
+                var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
+                log.WriteLine($"{name}: {uae.Origin} ({uae.Location})");
+                var note = new JsonObject { ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone() };
+                store.SetNote($"uae:{name}", note.ToJsonString());
+                result[name] = (uae.TableSpec, uae.TableHash);
+            }
+            else result[name] = (name, UaeCatalog.TableHash(ElementTableIO.Load(name)));
+        }
+        return result;
+    }
+
+    /// <summary>Names the cell and its configuration hash inside its run directory (written before training starts).</summary>
+    public const string CellFile = "cell.json";
+
+    private static void WriteCellFile(string runDir, CellConfiguration config)
+    {
+        Directory.CreateDirectory(runDir);
+        var node = new JsonObject { ["config_hash"] = config.Hash, ["configuration"] = config.ToJson() };
+        AtomicFile.WriteAllText(Path.Combine(runDir, CellFile), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>A run directory that finished training this configuration, but was not recorded when the previous session
+    /// stopped (metrics.json is written last by the loop).</summary>
+    private static bool FinishedOnDisk(string runDir, string hash)
+    {
+        string metrics = Path.Combine(runDir, Trainer.MetricsFile), cell = Path.Combine(runDir, CellFile);
+        if (!File.Exists(metrics) || !File.Exists(cell)) return false;
+        try { return (string?)JsonNode.Parse(File.ReadAllText(cell))?["config_hash"] == hash; }
+        catch (JsonException) { return false; }
+    }
+
+    /// <summary>Reads a finished run directory into a store record.</summary>
+    public static RunRecord RecordFromRunDirectory(CellConfiguration config, string runDir, double wallSeconds, string origin)
+    {
+        string Read(string file)
+        {
+            string path = Path.Combine(runDir, file);
+            return File.Exists(path) ? File.ReadAllText(path) : throw new InputError($"the run directory has no {file}", runDir);
+        }
+        var metrics = JsonNode.Parse(Read(Trainer.MetricsFile))!;
+        string configJson = Read(Trainer.ConfigFile);
+        var runConfig = JsonNode.Parse(configJson)!;
+        string target = config.Cell.Target;
+        var test = metrics["test"]?[target] ?? throw new InputError($"metrics.json has no test metrics for '{target}'", runDir);
+        return new RunRecord
+        {
+            ConfigHash = config.Hash, Configuration = config,
+            TrainCount = (int?)runConfig["data"]?["train"] ?? throw new InputError("config.json has no data.train count", runDir),
+            Mae = Number(test["mae"]), Rmse = Number(test["rmse"]), R2 = Number(test["r2"]), TestCount = (int?)test["count"] ?? 0,
+            EpochsRun = (int?)metrics["epochs_run"] ?? 0, BestEpoch = (int?)metrics["best_epoch"] ?? 0,
+            Seconds = Number(metrics["seconds"]), WallSeconds = wallSeconds, RunDirectory = Path.GetFullPath(runDir),
+            DataHash = (string?)runConfig["data"]?["sha256"] ?? "",
+            ConfigJson = configJson,
+            EnvironmentJson = File.Exists(Path.Combine(runDir, Trainer.EnvironmentFile)) ? Read(Trainer.EnvironmentFile) : "{}",
+            PredictionsCsv = Read(Trainer.PredictionsFile),
+            FinishedUtc = DateTime.UtcNow.ToString("O"), Origin = Path.GetFullPath(origin),
+        };
+    }
+
+    // metrics.json writes NaN as a string when a metric is undefined (e.g. R² of a constant test set).
+    private static double Number(JsonNode? node) => node switch
+    {
+        null => double.NaN,
+        JsonValue v when v.TryGetValue(out double d) => d,
+        JsonValue v when v.TryGetValue(out string? s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) => p,
+        _ => double.NaN,
+    };
+
+    private static string OneLine(Exception e)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+        string kind = inner is InputError or IOException ? "" : inner.GetType().Name + ": ";
+        return (kind + inner.Message).ReplaceLineEndings(" ");
+    }
+
+    /// <summary>Joins the results stores of several output folders (shards) into OUT's store and writes the report.</summary>
+    public static (int Added, int Present, string ReportPath) Merge(IReadOnlyList<string> inputs, string output, string commandLine, TextWriter log)
+    {
+        if (inputs.Count == 0) throw new InputError("--merge needs at least one folder or results.db");
+        Directory.CreateDirectory(output);
+        string target = Path.GetFullPath(Path.Combine(output, ResultsStore.FileName));
+        int added = 0, present = 0;
+        using (var store = ResultsStore.Open(target))
+        {
+            foreach (var input in inputs)
+            {
+                string path = Directory.Exists(input) ? Path.Combine(input, ResultsStore.FileName) : input;
+                if (!File.Exists(path)) throw new InputError("no results store here (expected a reproduce output folder or its results.db)", input);
+                if (Path.GetFullPath(path) == target) continue;
+                using var other = ResultsStore.Open(path);
+                var (a, p) = store.MergeFrom(other);
+                log.WriteLine($"{path}: {a} run(s) added, {p} already present");
+                added += a;
+                present += p;
+            }
+            store.SetNote("command", commandLine);
+            string report = ReportWriter.Write(store, Path.Combine(output, ReportFolder), commandLine);
+            log.WriteLine($"report: {report}");
+            return (added, present, report);
+        }
+    }
+}
+
+/// <summary>Remaining time from the cells finished so far: the mean time of finished cells of the same model, data set and
+/// size, else of the same model, else of all.</summary>
+public sealed class EtaEstimator
+{
+    private readonly List<(GridCell Cell, double Seconds)> _done = [];
+
+    public void Add(GridCell cell, double seconds) => _done.Add((cell, seconds));
+
+    public TimeSpan? Remaining(IEnumerable<GridCell> cells)
+    {
+        if (_done.Count == 0) return null;
+        double overall = _done.Average(d => d.Seconds), total = 0;
+        foreach (var c in cells)
+        {
+            var same = _done.Where(d => d.Cell.Model == c.Model && d.Cell.Dataset == c.Dataset && d.Cell.TrainSize == c.TrainSize).ToList();
+            var model = same.Count > 0 ? same : _done.Where(d => d.Cell.Model == c.Model).ToList();
+            total += model.Count > 0 ? model.Average(d => d.Seconds) : overall;
+        }
+        return TimeSpan.FromSeconds(total);
+    }
+}

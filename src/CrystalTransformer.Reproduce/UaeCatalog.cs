@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrystalTransformer.IO;
+using CrystalTransformer.IO.ElementTables;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
+
+namespace CrystalTransformer.Reproduce;
+
+/// <summary>How a ct-UAE is pretrained: the data, the targets (several = multi-task), the front-end recipe and seed.</summary>
+public sealed record UaeSpec(string Name, string Data, IReadOnlyList<string> Targets, string Recipe, int Seed)
+{
+    /// <summary>Same data and the same set of targets: what "its configuration matches" means for a shipped table (the
+    /// recipe and budget of a shipped table are whatever its authors chose and are reported with it).</summary>
+    public bool SameTask(string data, IEnumerable<string> targets) =>
+        string.Equals(Normalize(data), Normalize(Data), StringComparison.OrdinalIgnoreCase)
+        && new HashSet<string>(targets, StringComparer.Ordinal).SetEquals(Targets);
+
+    private static string Normalize(string data) => data.Trim().Replace('_', '-');
+
+    public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        $"{Data}|{string.Join(",", Targets)}|{Recipe}|{Seed}")))[..10];
+}
+
+/// <summary>A ct-UAE ready to use: <see cref="TableSpec"/> is what <see cref="ElementTableIO.Load"/> reads.</summary>
+public sealed record ResolvedUae(string Name, string TableSpec, string Origin, string Location, string TableHash, JsonObject Metadata);
+
+/// <summary>Runs the front-end pretraining (the code path of <c>ct pretrain</c>) and writes RUN_DIR/embedding.</summary>
+public interface IUaePretrainer
+{
+    void Pretrain(UaeSpec spec, string runDirectory, bool resume, int threads, string device);
+}
+
+/// <summary>
+/// Step 1 of the reproduction: the ct-UAEs. A shipped table whose pretraining task matches is used as it is; else a
+/// table pretrained earlier into the cache folder; else the front-end is pretrained now (full profile only).
+/// </summary>
+public static class UaeCatalog
+{
+    public const string Prefix = "ct-uae-";
+    public const string Perov5Single = "ct-uae-perov5-st", Perov5Multi = "ct-uae-perov5-mt", Mp = "ct-uae-mp";
+    public static readonly string[] Names = [Perov5Single, Perov5Multi, Mp];
+
+    public static bool IsUae(string embedding) => embedding.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public static UaeSpec Spec(string name) => name switch
+    {
+        Perov5Single => new(name, "perov5", ["heat_ref"], "fast", 42),
+        Perov5Multi => new(name, "perov5", ["heat_ref", "dir_gap", "ind_gap"], "fast", 42),
+        Mp => new(name, "mp-compositions", ["formation_energy_per_atom", "band_gap"], "fast", 42),
+        _ => throw new InputError($"unknown ct-UAE '{name}' (known: {string.Join(", ", Names)})"),
+    };
+
+    /// <summary>
+    /// Resolves <paramref name="name"/>. <paramref name="mayPretrain"/> false (quick profile) accepts only a shipped table;
+    /// <paramref name="ignoreShipped"/> makes the full profile pretrain its own tables even where shipped ones match.
+    /// </summary>
+    public static ResolvedUae Resolve(string name, string cacheDirectory, bool mayPretrain, IUaePretrainer? pretrainer,
+        int threads, string device, Action<string> notice, bool ignoreShipped = false)
+    {
+        var spec = Spec(name);
+        var shipped = ignoreShipped ? null : FindShipped(name);
+        if (shipped is not null && (!mayPretrain || shipped.Value.Matches(spec)))
+        {
+            var table = ElementTableIO.Load(name);
+            return new ResolvedUae(name, name, "shipped", table.Source, TableHash(table), shipped.Value.Metadata);
+        }
+        string runDir = Path.Combine(cacheDirectory, $"{name}-{spec.Hash}");
+        string folder = Path.Combine(runDir, ElementTableIO.UaeFiles.RunSubfolder);
+        bool finished = File.Exists(Path.Combine(runDir, Trainer.MetricsFile)) && File.Exists(Path.Combine(folder, ElementTableIO.UaeFiles.Csv));
+        string origin = "cached";
+        if (!finished)
+        {
+            if (!mayPretrain)
+                throw new InputError(shipped is null
+                    ? $"{name} is not shipped with this build and the quick profile does not pretrain; run --full (which pretrains it) or drop it with --only embedding!={name}"
+                    : $"{name} is not available");
+            if (pretrainer is null) throw new InputError($"{name} must be pretrained but no pretraining is available");
+            bool resume = File.Exists(Path.Combine(runDir, Trainer.LastFile));
+            notice($"pretraining {name} ({spec.Data}: {string.Join(", ", spec.Targets)}; recipe {spec.Recipe}) in {runDir}{(resume ? " (resuming)" : "")}");
+            pretrainer.Pretrain(spec, runDir, resume, threads, device);
+            origin = "pretrained";
+        }
+        var loaded = ElementTableIO.Load(folder);
+        return new ResolvedUae(name, folder, origin, runDir, TableHash(loaded), RunMetadata(runDir));
+    }
+
+    private readonly record struct Shipped(JsonObject Metadata, string? Data, string[]? Targets)
+    {
+        public bool Matches(UaeSpec spec) => Data is not null && Targets is not null && spec.SameTask(Data, Targets);
+    }
+
+    /// <summary>A table resolvable by name, with the pretraining task read from the run metadata shipped next to it.</summary>
+    private static Shipped? FindShipped(string name)
+    {
+        ElementTable table;
+        try { table = ElementTableIO.Load(name); }
+        catch (InputError) { return null; }
+        catch (IOException) { return null; }
+        var metadata = ShippedMetadata(table.Source);
+        var pretrain = metadata["pretrain"] ?? metadata;
+        string? data = (string?)pretrain["data"];
+        var targets = pretrain["targets"] is JsonArray a ? a.Select(t => (string)t!).ToArray() : null;
+        return new Shipped(metadata, data, targets);
+    }
+
+    /// <summary>The config.json of the run that produced a shipped table, in the table's folder (or the one above it).</summary>
+    private static JsonObject ShippedMetadata(string tableSource)
+    {
+        string? dir = Directory.Exists(tableSource) ? tableSource : Path.GetDirectoryName(tableSource);
+        for (int up = 0; dir is not null && up < 2; up++, dir = Path.GetDirectoryName(dir))
+            if (File.Exists(Path.Combine(dir, Trainer.ConfigFile))) return RunMetadata(dir);
+        return new JsonObject { ["run_directory"] = tableSource };
+    }
+
+    /// <summary>The parts of a pretraining run directory the report shows: its config and test metrics.</summary>
+    public static JsonObject RunMetadata(string runDir)
+    {
+        var result = new JsonObject { ["run_directory"] = runDir };
+        string config = Path.Combine(runDir, Trainer.ConfigFile), metrics = Path.Combine(runDir, Trainer.MetricsFile);
+        if (File.Exists(config) && JsonNode.Parse(File.ReadAllText(config)) is JsonObject c)
+        {
+            result["pretrain"] = c["pretrain"]?.DeepClone();
+            result["data"] = c["data"]?.DeepClone();
+            result["seed"] = c["seed"]?.DeepClone();
+        }
+        if (File.Exists(metrics) && JsonNode.Parse(File.ReadAllText(metrics)) is JsonObject m)
+        {
+            result["test"] = m["test"]?.DeepClone();
+            result["epochs_run"] = m["epochs_run"]?.DeepClone();
+            result["seconds"] = m["seconds"]?.DeepClone();
+        }
+        return result;
+    }
+
+    /// <summary>Content hash of a table (covered elements, values, untrained flags): the table's identity in cell hashes.</summary>
+    public static string TableHash(ElementTable table)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[8];
+        foreach (var e in table.Elements.OrderBy(e => e.Z))
+        {
+            BitConverter.TryWriteBytes(buffer, e.Z);
+            sha.AppendData(buffer[..4]);
+            sha.AppendData([(byte)(table.IsUntrained(e) ? 1 : 0)]);
+            foreach (double v in table[e])
+            {
+                BitConverter.TryWriteBytes(buffer, v);
+                sha.AppendData(buffer);
+            }
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
