@@ -160,7 +160,7 @@ public static class BackendTraining
             return new CrystalTransformerModel(ConfigJsonWith(recipe.Model, r.Architecture), r.Targets.Length);
         }
         var disorder = r.MajoritySpecies ? DisorderPolicy.Majority : DisorderPolicy.Reject;
-        var table = LoadTable(r.Embedding ?? DefaultEmbedding(kind), r.Seed);
+        var table = ElementTableIO.Load(r.Embedding ?? DefaultEmbedding(kind), r.Seed);
         if (r.StandardizeEmbedding) table = table.Standardized();
         ResolvedElementTable resolved;
         if (r.EmbeddingMode == ElementTableTraining.Scratch)
@@ -180,14 +180,6 @@ public static class BackendTraining
         };
         model.LoadElementTable(resolved.Table);
         return model;
-    }
-
-    /// <summary>Resolves an element-table name (see <see cref="ElementTableIO.Load"/>; shipped ct-UAE tables by name too).</summary>
-    public static ElementTable LoadTable(string spec, int seed)
-    {
-        string shipped = BuiltInData.PathOf("embeddings", spec.Trim());
-        if (!File.Exists(spec) && !Directory.Exists(spec) && Directory.Exists(shipped)) return ElementTableIO.Read(shipped, spec.Trim());
-        return ElementTableIO.Load(spec, seed);
     }
 
     private static IEnumerable<Element> Elements(DataEntry entry, DisorderPolicy disorder) =>

@@ -16,7 +16,7 @@ public static class TrainCommand
         var model = new Option<string?>("--model") { Description = "cgcnn, megnet, alignn or transformer" };
         var data = new Option<string?>("--data") { Description = "perov5 (its fixed split), nomad2018 (fixed seeded 80/10/10 split), or a CGCNN folder, an extxyz file with labels, or a CSV with a cif column" };
         var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref or formation_energy_ev_natom,bandgap_energy_ev (several = multi-target)" };
-        var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax}, or a shipped ct-UAE name (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
+        var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax} (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
         var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };
         var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5)" };
         var standardize = new Option<bool>("--standardize-embedding") { Description = "standardise the table's columns (mean 0, std 1 over its elements) before use" };
