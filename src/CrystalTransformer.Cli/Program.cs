@@ -12,6 +12,9 @@ foreach (var command in new Command[]
              PretrainCommand.Create(),
              EmbedCommand.Create(),
              AnalyzeCommand.Create(),
+             TrainCommand.Create(),
+             PredictCommand.Create(),
+             ModelsCommand.Create(),
          })
     root.Subcommands.Add(command);
 

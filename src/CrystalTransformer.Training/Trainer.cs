@@ -114,6 +114,7 @@ public static class Trainer
             double lr = 0;
             for (int b = 0; b < batches.Count; b++)
             {
+                using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
                 using var scope = NewDisposeScope();
                 double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
                 int g = 0;
@@ -169,6 +170,7 @@ public static class Trainer
         {
             for (int start = 0; start < indices.Count; start += batchSize)
             {
+                using var pause = FinalizerPause.Enter();
                 using var scope = NewDisposeScope();
                 var chunk = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => samples[indices[k]]).ToArray();
                 using var input = model.Collate(chunk, device, null);
