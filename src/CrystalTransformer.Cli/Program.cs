@@ -15,6 +15,7 @@ foreach (var command in new Command[]
              TrainCommand.Create(),
              PredictCommand.Create(),
              ModelsCommand.Create(),
+             ReproduceCommand.Create(),
          })
     root.Subcommands.Add(command);
 
