@@ -101,5 +101,5 @@ public static class Profiles
                     new DatasetSpec(Perov5Ood, HeatRef, [null]),
                 ], [0, 1, 2]),
         ],
-        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(100, 64), ["megnet"] = new(100, 64), ["alignn"] = new(60, 64) }, MayPretrain: true);
+        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(100, 64), ["megnet"] = new(60, 64), ["alignn"] = new(60, 64) }, MayPretrain: true);
 }
