@@ -14,6 +14,7 @@ foreach (var command in new Command[]
              TrainCommand.Create(),
              PredictCommand.Create(),
              ModelsCommand.Create(),
+             ReproduceCommand.Create(),
              AnalyzeCommand.Create(),
          })
     root.Subcommands.Add(command);
