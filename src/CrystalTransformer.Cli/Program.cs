@@ -11,6 +11,9 @@ foreach (var command in new Command[]
              InspectCommand.Create(),
              PretrainCommand.Create(),
              EmbedCommand.Create(),
+             TrainCommand.Create(),
+             PredictCommand.Create(),
+             ModelsCommand.Create(),
              AnalyzeCommand.Create(),
          })
     root.Subcommands.Add(command);

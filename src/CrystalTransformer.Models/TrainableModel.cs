@@ -77,6 +77,9 @@ public static class ModelRegistry
     private static readonly Dictionary<string, Func<JsonObject, int, TrainableModel>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         [CrystalTransformerModel.KindName] = (config, targets) => new CrystalTransformerModel(TransformerConfig.FromJson(config), targets),
+        [GraphNetworks.CgcnnModel.KindName] = GraphNetworks.CgcnnModel.FromJson,
+        [GraphNetworks.MegnetModel.KindName] = GraphNetworks.MegnetModel.FromJson,
+        [GraphNetworks.AlignnModel.KindName] = GraphNetworks.AlignnModel.FromJson,
     };
 
     /// <summary>Adds a model kind: <paramref name="factory"/> receives the stored config and the number of targets.</summary>

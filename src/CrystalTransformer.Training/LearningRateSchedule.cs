@@ -7,7 +7,7 @@ namespace CrystalTransformer.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
-    /// <summary>Factor multiplying the initial learning rate at <paramref name="epoch"/> (0-based) plus <paramref name="fraction"/> ∈ [0, 1).</summary>
+    /// <summary>Factor multiplying the initial learning rate at <paramref name="epoch"/> (0-based) plus <paramref name="fraction"/> ∈ [0, 1].</summary>
     public static double Factor(TrainingOptions o, int epoch, double fraction)
     {
         double t = epoch + fraction;
@@ -18,8 +18,20 @@ public static class LearningRateSchedule
             ScheduleKind.Step => Math.Pow(o.Gamma, epoch / o.StepSize),
             ScheduleKind.MultiStep => Math.Pow(o.Gamma, o.Milestones.Count(m => epoch >= m)),
             ScheduleKind.Cosine => Cosine(o, t),
+            ScheduleKind.OneCycle => OneCycle(o, t),
             _ => throw new ArgumentOutOfRangeException(nameof(o)),
         };
+    }
+
+    // PyTorch OneCycleLR defaults: div_factor 25, final_div_factor 1e4, cosine annealing in both phases.
+    private static double OneCycle(TrainingOptions o, double t)
+    {
+        const double start = 1.0 / 25, end = start / 1e4;
+        double progress = Math.Clamp(t / o.Epochs, 0, 1);
+        static double anneal(double from, double to, double fraction) => to + (from - to) / 2 * (1 + Math.Cos(Math.PI * fraction));
+        return progress < o.OneCyclePeak
+            ? anneal(start, 1, progress / o.OneCyclePeak)
+            : anneal(1, end, (progress - o.OneCyclePeak) / (1 - o.OneCyclePeak));
     }
 
     private static double Cosine(TrainingOptions o, double t)

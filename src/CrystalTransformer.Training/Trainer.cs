@@ -114,8 +114,10 @@ public static class Trainer
             double lr = 0;
             for (int b = 0; b < batches.Count; b++)
             {
+                using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
                 using var scope = NewDisposeScope();
-                double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
+                // The rate of a step is the schedule at the position reached after it (so warm-up never takes a step at 0).
+                double factor = LearningRateSchedule.Factor(options, epoch, (b + 1.0) / batches.Count);
                 int g = 0;
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
                 lr = options.LearningRate * factor;
@@ -169,6 +171,7 @@ public static class Trainer
         {
             for (int start = 0; start < indices.Count; start += batchSize)
             {
+                using var pause = FinalizerPause.Enter();
                 using var scope = NewDisposeScope();
                 var chunk = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => samples[indices[k]]).ToArray();
                 using var input = model.Collate(chunk, device, null);

@@ -6,7 +6,11 @@ namespace CrystalTransformer.Training;
 
 public enum OptimizerKind { Sgd, AdamW }
 
-public enum ScheduleKind { Constant, Step, MultiStep, Cosine }
+/// <summary>
+/// Learning-rate schedules. OneCycle is PyTorch's OneCycleLR with its defaults (cosine rise from lr/25 to lr over the first
+/// <see cref="TrainingOptions.OneCyclePeak"/> of training, cosine fall to lr/25/10⁴), as ALIGNN trains.
+/// </summary>
+public enum ScheduleKind { Constant, Step, MultiStep, Cosine, OneCycle }
 
 public enum LossKind { Mse, L1 }
 
@@ -51,6 +55,8 @@ public sealed record TrainingOptions
     public double WarmupEpochs { get; init; }
     /// <summary>Cosine: final learning rate as a fraction of the initial one.</summary>
     public double MinLearningRateFactor { get; init; }
+    /// <summary>OneCycle: fraction of training spent rising to the peak rate (PyTorch's pct_start).</summary>
+    public double OneCyclePeak { get; init; } = 0.3;
     /// <summary>Clip the global gradient norm to this value; 0 = off.</summary>
     public double GradientClip { get; init; }
     public LossKind Loss { get; init; } = LossKind.Mse;
@@ -77,6 +83,7 @@ public sealed record TrainingOptions
         require(GradientClip >= 0, "gradient clip must be ≥ 0");
         require(ElementTableLearningRate >= 0, "element-table learning rate must be ≥ 0");
         require(Momentum is >= 0 and < 1, "momentum must be in [0, 1)");
+        require(OneCyclePeak is > 0 and < 1, "one-cycle peak must be in (0, 1)");
     }
 
     public static readonly JsonSerializerOptions Json = new()

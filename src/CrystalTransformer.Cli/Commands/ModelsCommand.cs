@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Training;
+using Spectre.Console;
+
+namespace CrystalTransformer.Cli.Commands;
+
+/// <summary><c>ct models</c>: the models shipped with the program, with their data, targets and test metrics.</summary>
+public static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var plain = new Option<bool>("--plain") { Description = "tab-separated output (for scripts)" };
+        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics.")
+        {
+            plain,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            var models = ShippedModels.List();
+            if (models.Count == 0)
+            {
+                Console.WriteLine($"no shipped models in {ShippedModels.Root}");
+                return 0;
+            }
+            var rows = models.Select(Describe).ToArray();
+            string[] header = ["name", "model", "element table", "data", "targets", "test MAE", "test R²", "epochs"];
+            if (p.GetValue(plain) || Console.IsOutputRedirected)
+            {
+                Console.WriteLine(string.Join('\t', header));
+                foreach (var r in rows) Console.WriteLine(string.Join('\t', r));
+            }
+            else
+            {
+                var table = new Table().Border(TableBorder.Simple);
+                foreach (var h in header) table.AddColumn(Markup.Escape(h));
+                foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
+                AnsiConsole.Write(table);
+                foreach (var m in models.Where(m => m.Description is not null)) Console.WriteLine($"{m.Name}: {m.Description}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string[] Describe(ShippedModel m)
+    {
+        var info = m.Info;
+        string table = info.Config["element_table"] is JsonObject t
+            ? $"{t["name"]?.GetValue<string>()} ({t["training"]?.GetValue<string>()})"
+            : "one-hot (learned)";
+        string data = Path.GetFileName(info.DataSource.TrimEnd('/', '\\'));
+        string metric(string field) => string.Join("; ", info.Targets.Select(target =>
+            m.Metrics?["test"]?[target]?[field] is JsonNode v ? v.GetValue<double>().ToString(field == "r2" ? "0.000" : "0.0000", CultureInfo.InvariantCulture) : "?"));
+        string epochs = m.Metrics?["best_epoch"] is JsonNode best ? $"{best.GetValue<int>()}/{m.Metrics?["epochs_run"]?.GetValue<int>()}" : info.Epoch.ToString(CultureInfo.InvariantCulture);
+        return [m.Name, info.Kind, table, data, string.Join(", ", info.Targets), metric("mae"), metric("r2"), epochs];
+    }
+}

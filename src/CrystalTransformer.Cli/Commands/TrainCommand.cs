@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CrystalTransformer.IO.ElementTables;
+using CrystalTransformer.Models;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
+
+namespace CrystalTransformer.Cli.Commands;
+
+/// <summary><c>ct train</c>: trains a back-end (CGCNN, MEGNet, ALIGNN) or the front-end on a data set with a chosen element table.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "cgcnn, megnet, alignn or transformer" };
+        var data = new Option<string?>("--data") { Description = "perov5 (its fixed split), nomad2018 (fixed seeded 80/10/10 split), or a CGCNN folder, an extxyz file with labels, or a CSV with a cif column" };
+        var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref or formation_energy_ev_natom,bandgap_energy_ev (several = multi-target)" };
+        var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax}, or a shipped ct-UAE name (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
+        var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };
+        var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5)" };
+        var standardize = new Option<bool>("--standardize-embedding") { Description = "standardise the table's columns (mean 0, std 1 over its elements) before use" };
+        var missing = new Option<string>("--missing-elements") { Description = "elements of the data the table lacks: error (default; lists them), zero (zero vector) or mean (mean vector)", DefaultValueFactory = _ => "error" };
+        var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the model's reference code: cgcnn 30, megnet 1000, alignn 300)" };
+        var trainSize = new Option<int?>("--train-size") { Description = "use this many training crystals (seeded with --split-seed); validation and test stay whole" };
+        var seed = new Option<int>("--seed") { Description = "seed for initialisation, batch order and dropout", DefaultValueFactory = _ => 42 };
+        var splitSeed = new Option<int>("--split-seed") { Description = "seed of the 80/10/10 split of user data without a split column, and of the --train-size subset", DefaultValueFactory = _ => 42 };
+        var output = new Option<string?>("--out") { Description = "run directory (default runs/train-<model>-<data>-<time>)" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };
+        var batch = new Option<int?>("--batch-size") { Description = "batch size (default: cgcnn 256, megnet 128, alignn 64)" };
+        var lr = new Option<double?>("--lr") { Description = "learning rate (default: cgcnn 0.01, megnet 1e-3, alignn 0.01)" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
+        var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep, cosine or onecycle" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
+        var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
+        var loss = new Option<string?>("--loss") { Description = "mse or l1" };
+        var set = new Option<string[]>("--set") { Description = "architecture setting NAME=VALUE, repeatable (e.g. --set convolutions=4 --set atom_features=128)", AllowMultipleArgumentsPerToken = false };
+        var majority = new Option<bool>("--majority-species") { Description = "read disordered sites as their majority species (default: refuse disordered structures)" };
+        var graphCache = new Option<string?>("--graph-cache") { Description = "folder for graph caches: graphs are built once and streamed from disk (bounded memory for large data; reused while data and settings match)" };
+        var threads = new Option<int>("--threads") { Description = "torch and graph-building threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
+        var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
+
+        var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end, on a labelled data set. " +
+            "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
+        {
+            model, data, targets, embedding, mode, embeddingLr, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
+            optimizer, schedule, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            string? resumeDir = p.GetValue(resume);
+            TrainRequest request;
+            if (resumeDir is not null)
+            {
+                request = BackendTraining.LoadRequest(resumeDir);
+                if (p.GetValue(maxMinutes) is double budget) request = request with { MaxMinutes = budget };
+            }
+            else
+            {
+                string kind = BackendTraining.Kind(p.GetValue(model) ?? throw new InputError("--model is required (cgcnn, megnet, alignn or transformer)"));
+                string dataName = p.GetValue(data) ?? throw new InputError("--data is required (perov5, nomad2018 or a file/folder)");
+                var targetList = (p.GetValue(targets) ?? throw new InputError("--targets is required (e.g. heat_ref)"))
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (targetList.Length == 0) throw new InputError("--targets names no label");
+                string stem = DataSets.IsBuiltIn(dataName) ? DataSets.Canonical(dataName) : Path.GetFileNameWithoutExtension(dataName.TrimEnd('/', '\\')).Split('.')[0];
+                request = new TrainRequest
+                {
+                    Model = kind, Data = dataName, Targets = targetList,
+                    Embedding = p.GetValue(embedding),
+                    EmbeddingMode = ParseMode(p.GetValue(mode)!),
+                    EmbeddingLearningRate = p.GetValue(embeddingLr),
+                    StandardizeEmbedding = p.GetValue(standardize),
+                    MissingElements = PretrainCommand.ParseEnum<MissingElementPolicy>(p.GetValue(missing)!, "--missing-elements"),
+                    MajoritySpecies = p.GetValue(majority),
+                    TrainSize = p.GetValue(trainSize), SplitSeed = p.GetValue(splitSeed), Seed = p.GetValue(seed),
+                    Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
+                    Optimizer = p.GetValue(optimizer) is { } o ? PretrainCommand.ParseEnum<OptimizerKind>(o, "--optimizer") : null,
+                    Schedule = p.GetValue(schedule) is { } s ? PretrainCommand.ParseEnum<ScheduleKind>(s, "--schedule") : null,
+                    WeightDecay = p.GetValue(weightDecay), GradientClip = p.GetValue(clip),
+                    Loss = p.GetValue(loss) is { } l ? PretrainCommand.ParseEnum<LossKind>(l, "--loss") : null,
+                    MaxMinutes = p.GetValue(maxMinutes) ?? 0,
+                    Architecture = ParseSettings(p.GetValue(set) ?? []),
+                    GraphCache = p.GetValue(graphCache),
+                    Output = p.GetValue(output) ?? Path.Combine("runs", $"train-{kind}-{stem}-{DateTime.Now:yyyyMMdd-HHmmss}"),
+                };
+            }
+            bool isQuiet = p.GetValue(quiet);
+            var result = TrainingProgress.Run(TrainingProgress.Default(isQuiet),
+                observer => BackendTraining.Run(request, observer, p.GetValue(device)!, p.GetValue(threads), resumeDir is not null));
+            if (!isQuiet) Console.WriteLine(BackendTraining.Summary(result) + $"; run directory {request.Output}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static ElementTableTraining ParseMode(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "frozen" or "freeze" => ElementTableTraining.Frozen,
+        "finetune" or "fine-tune" or "ct" => ElementTableTraining.FineTune,
+        "scratch" => ElementTableTraining.Scratch,
+        _ => throw new InputError($"--embedding-mode: '{value}' is not one of frozen, finetune, scratch"),
+    };
+
+    /// <summary>NAME=VALUE pairs; values are JSON (numbers, true/false) or else text.</summary>
+    public static JsonObject? ParseSettings(IEnumerable<string> pairs)
+    {
+        JsonObject? result = null;
+        foreach (var pair in pairs)
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new InputError($"--set '{pair}': expected NAME=VALUE");
+            string name = pair[..eq].Trim().Replace('-', '_'), text = pair[(eq + 1)..].Trim();
+            JsonNode? value;
+            try { value = JsonNode.Parse(text); }
+            catch (System.Text.Json.JsonException) { value = JsonValue.Create(text); }
+            (result ??= [])[name] = value;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using CrystalTransformer.Graphs;
+using CrystalTransformer.Structures;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace CrystalTransformer.Models.GraphNetworks;
+
+/// <summary>ALIGNN settings; the defaults are those of usnistgov/alignn (ALIGNNConfig and TrainingConfig).</summary>
+public sealed record AlignnConfig
+{
+    public required ElementTableConfig ElementTable { get; init; }
+    /// <summary>k-nearest graph: initial cutoff (Å) and k, canonized undirected bonds.</summary>
+    public double Cutoff { get; init; } = 8.0;
+    public int MaxNeighbors { get; init; } = 12;
+    public DisorderPolicy Disorder { get; init; } = DisorderPolicy.Reject;
+    public int AlignnLayers { get; init; } = 4;
+    public int GcnLayers { get; init; } = 4;
+    /// <summary>RBF bins of the bond length, 0..8 Å.</summary>
+    public int EdgeInputFeatures { get; init; } = 80;
+    /// <summary>RBF bins of the bond-angle cosine, −1..1.</summary>
+    public int TripletInputFeatures { get; init; } = 40;
+    public int EmbeddingFeatures { get; init; } = 64;
+    public int HiddenFeatures { get; init; } = 256;
+
+    public KNearestGraphSettings GraphSettings() => new() { Cutoff = Cutoff, MaxNeighbors = MaxNeighbors, Disorder = Disorder, LineGraph = true };
+
+    public void Validate()
+    {
+        ElementTable.Validate();
+        void require(bool ok, string what) { if (!ok) throw new InputError($"alignn setting: {what}"); }
+        require(Cutoff > 0 && double.IsFinite(Cutoff), "cutoff must be positive");
+        require(MaxNeighbors >= 1, "max neighbours must be at least 1");
+        require(AlignnLayers >= 0 && GcnLayers >= 0, "layer counts must be ≥ 0");
+        require(EdgeInputFeatures >= 2 && TripletInputFeatures >= 2, "RBF bins must be at least 2");
+        require(EmbeddingFeatures >= 1 && HiddenFeatures >= 1, "feature sizes must be positive");
+    }
+}
+
+/// <summary>
+/// Atomistic Line Graph Neural Network (Choudhary &amp; DeCost, npj Comput. Mater. 7, 185 (2021)) as alignn's ALIGNN
+/// module computes it: element table → Linear → BatchNorm → SiLU (the atom MLP); bond lengths → RBF(0..8 Å, 80) →
+/// MLP(64) → MLP(hidden); angle cosines → RBF(−1..1, 40) → MLP(64) → MLP(hidden); ALIGNN layers (edge-gated convolution
+/// on the atom graph, then on the line graph of bond pairs); edge-gated convolutions on the atom graph; mean pooling;
+/// Linear(hidden → targets). The edge-gated convolution: m_ij = A v_i + B v_j + C e_ij, σ = sigmoid(m),
+/// v_j ← v_j + SiLU(BN(U v_j + Σ_i σ_ij ⊙ V v_i / (Σ_i σ_ij + 10⁻⁶))), e_ij ← e_ij + SiLU(BN(m_ij)).
+/// RBF: exp(−(x − c)² / Δ) with Δ the spacing of the centres (alignn's RBFExpansion).
+/// </summary>
+public sealed class AlignnModel : GraphModel
+{
+    public const string KindName = "alignn";
+
+    private readonly ElementEmbedding elements;
+    private readonly BatchNorm1d atom_norm;
+    private readonly Sequential edge_embedding;
+    private readonly Sequential angle_embedding;
+    private readonly ModuleList<AlignnConv> alignn_layers;
+    private readonly ModuleList<EdgeGatedGraphConv> gcn_layers;
+    private readonly Linear fc;
+    private readonly double[] _edgeCenters;
+    private readonly double[] _angleCenters;
+    private readonly int _targets;
+
+    public AlignnConfig Settings { get; }
+
+    public AlignnModel(AlignnConfig config, int targetCount) : base(nameof(AlignnModel), config.ElementTable, config.GraphSettings(), targetCount)
+    {
+        config.Validate();
+        Settings = config;
+        _targets = targetCount;
+        _edgeCenters = Segments.Linspace(0, 8.0, config.EdgeInputFeatures);
+        _angleCenters = Segments.Linspace(-1, 1, config.TripletInputFeatures);
+        int hidden = config.HiddenFeatures, emb = config.EmbeddingFeatures;
+        elements = new ElementEmbedding(config.ElementTable, hidden);
+        atom_norm = nn.BatchNorm1d(hidden);
+        edge_embedding = nn.Sequential(Mlp(config.EdgeInputFeatures, emb), Mlp(emb, hidden));
+        angle_embedding = nn.Sequential(Mlp(config.TripletInputFeatures, emb), Mlp(emb, hidden));
+        alignn_layers = nn.ModuleList(Enumerable.Range(0, config.AlignnLayers).Select(_ => new AlignnConv(hidden)).ToArray());
+        gcn_layers = nn.ModuleList(Enumerable.Range(0, config.GcnLayers).Select(_ => new EdgeGatedGraphConv(hidden, residual: true)).ToArray());
+        fc = nn.Linear(hidden, targetCount);
+        RegisterComponents();
+    }
+
+    public override string Kind => KindName;
+    public override int TargetCount => _targets;
+    public override JsonObject Config => ConfigJson.ToJson(Settings);
+    public override ElementEmbedding Elements => elements;
+    protected override GraphInputParts Parts => Settings.AlignnLayers > 0 ? GraphInputParts.LineGraph : GraphInputParts.None;
+
+    public static AlignnModel FromJson(JsonObject config, int targets) => new(ConfigJson.FromJson<AlignnConfig>(config, KindName), targets);
+
+    /// <summary>Linear → BatchNorm1d → SiLU (alignn's MLPLayer).</summary>
+    private static Sequential Mlp(int input, int output) => nn.Sequential(nn.Linear(input, output), nn.BatchNorm1d(output), nn.SiLU());
+
+    private static Tensor Rbf(Tensor values, double[] centers) => Segments.Gaussians(values, centers, 1.0 / (centers[1] - centers[0]));
+
+    public override Tensor forward(IBatch input)
+    {
+        var g = (GraphInput)input;
+        var x = F.silu(atom_norm.forward(elements.forward(g.ElementIndex)));
+        var y = edge_embedding.forward(Rbf(g.Distances, _edgeCenters));
+        Tensor? z = alignn_layers.Count > 0 ? angle_embedding.forward(Rbf(g.AngleCosines!, _angleCenters)) : null;
+        foreach (var layer in alignn_layers) (x, y, z) = layer.Forward(x, y, z!, g);
+        foreach (var layer in gcn_layers) (x, y) = layer.Forward(x, y, g.EdgeSource, g.EdgeTarget, g.NodeCount);
+        return fc.forward(MeanPool(x, g));
+    }
+
+    /// <summary>Edge-gated graph convolution (alignn's EdgeGatedGraphConv): messages flow source → target.</summary>
+    private sealed class EdgeGatedGraphConv : nn.Module
+    {
+        private readonly Linear src_gate;
+        private readonly Linear dst_gate;
+        private readonly Linear edge_gate;
+        private readonly BatchNorm1d bn_edges;
+        private readonly Linear src_update;
+        private readonly Linear dst_update;
+        private readonly BatchNorm1d bn_nodes;
+        private readonly bool _residual;
+
+        public EdgeGatedGraphConv(int features, bool residual) : base(nameof(EdgeGatedGraphConv))
+        {
+            src_gate = nn.Linear(features, features);
+            dst_gate = nn.Linear(features, features);
+            edge_gate = nn.Linear(features, features);
+            bn_edges = nn.BatchNorm1d(features);
+            src_update = nn.Linear(features, features);
+            dst_update = nn.Linear(features, features);
+            bn_nodes = nn.BatchNorm1d(features);
+            _residual = residual;
+            RegisterComponents();
+        }
+
+        /// <param name="nodes">[N, F] node features.</param>
+        /// <param name="edges">[E, F] edge features.</param>
+        public (Tensor Nodes, Tensor Edges) Forward(Tensor nodes, Tensor edges, Tensor source, Tensor target, long nodeCount)
+        {
+            var m = src_gate.forward(nodes).index_select(0, source) + dst_gate.forward(nodes).index_select(0, target) + edge_gate.forward(edges);
+            var sigma = m.sigmoid();
+            var weighted = Segments.Sum(dst_update.forward(nodes).index_select(0, source) * sigma, target, nodeCount);
+            var norm = Segments.Sum(sigma, target, nodeCount);
+            var x = src_update.forward(nodes) + weighted / (norm + 1e-6);
+            x = F.silu(bn_nodes.forward(x));
+            var y = F.silu(bn_edges.forward(m));
+            return _residual ? (nodes + x, edges + y) : (x, y);
+        }
+    }
+
+    /// <summary>One ALIGNN layer: convolution on the atom graph, then on the line graph (bonds as nodes, bond pairs as edges).</summary>
+    private sealed class AlignnConv : nn.Module
+    {
+        private readonly EdgeGatedGraphConv node_update;
+        private readonly EdgeGatedGraphConv edge_update;
+
+        public AlignnConv(int features) : base(nameof(AlignnConv))
+        {
+            node_update = new EdgeGatedGraphConv(features, residual: true);
+            edge_update = new EdgeGatedGraphConv(features, residual: true);
+            RegisterComponents();
+        }
+
+        public (Tensor X, Tensor Y, Tensor Z) Forward(Tensor x, Tensor y, Tensor z, GraphInput g)
+        {
+            var (xNew, m) = node_update.Forward(x, y, g.EdgeSource, g.EdgeTarget, g.NodeCount);
+            var (yNew, zNew) = edge_update.Forward(m, z, g.LineSource!, g.LineTarget!, g.EdgeCount);
+            return (xNew, yNew, zNew);
+        }
+    }
+}

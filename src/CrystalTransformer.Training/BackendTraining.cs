@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using CrystalTransformer.IO;
+using CrystalTransformer.IO.ElementTables;
+using CrystalTransformer.Models;
+using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Structures;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Training;
+
+/// <summary>
+/// Everything that defines one training run of a back-end (or of the front-end) on a data set. Unset optional values
+/// take the model's defaults (<see cref="BackendTraining.DefaultOptions"/>). Stored in the run's config.json under
+/// "train", so <c>--resume</c> rebuilds the same run.
+/// </summary>
+public sealed record TrainRequest
+{
+    /// <summary>cgcnn, megnet, alignn or transformer.</summary>
+    public required string Model { get; init; }
+    /// <summary>perov5, nomad2018, or a path (see <see cref="DataSets"/>).</summary>
+    public required string Data { get; init; }
+    public required string[] Targets { get; init; }
+    /// <summary>Element table: a built-in name, onehot, random:DIM, a file or a ct embed folder; null = the model's default.</summary>
+    public string? Embedding { get; init; }
+    public ElementTableTraining EmbeddingMode { get; init; } = ElementTableTraining.Frozen;
+    /// <summary>Learning rate of the table in fine-tune mode (default 1e-5, the paper's "CT").</summary>
+    public double? EmbeddingLearningRate { get; init; }
+    /// <summary>Standardise the table's columns before use.</summary>
+    public bool StandardizeEmbedding { get; init; }
+    /// <summary>Elements the data need but the table lacks: error (default), zero vector or mean vector.</summary>
+    public MissingElementPolicy MissingElements { get; init; } = MissingElementPolicy.Error;
+    /// <summary>Keep the majority species of disordered sites (default: reject disordered input).</summary>
+    public bool MajoritySpecies { get; init; }
+    public int? TrainSize { get; init; }
+    /// <summary>Seed of the random split of user data without a split column, and of the --train-size subset.</summary>
+    public int SplitSeed { get; init; } = 42;
+    /// <summary>Seed of initialisation, batch order and dropout.</summary>
+    public int Seed { get; init; } = 42;
+    public int? Epochs { get; init; }
+    public int? BatchSize { get; init; }
+    public double? LearningRate { get; init; }
+    public OptimizerKind? Optimizer { get; init; }
+    public ScheduleKind? Schedule { get; init; }
+    public double? WeightDecay { get; init; }
+    public double? GradientClip { get; init; }
+    public LossKind? Loss { get; init; }
+    public double MaxMinutes { get; init; }
+    /// <summary>Architecture settings on top of the model's defaults, by their snake_case names (e.g. {"convolutions": 4}).</summary>
+    public JsonObject? Architecture { get; init; }
+    /// <summary>Folder of on-disk graph caches (graphs streamed from disk, bounded memory); null keeps graphs in memory.</summary>
+    public string? GraphCache { get; init; }
+    /// <summary>The run directory.</summary>
+    public required string Output { get; init; }
+}
+
+/// <summary>
+/// The reusable part of <c>ct train</c>: resolves the data set, split and subset, resolves and checks the element table,
+/// builds the model, and trains it with the shared loop (<see cref="Trainer.Train"/>). <c>ct reproduce</c> calls
+/// <see cref="Run"/> for every cell of its grid.
+/// </summary>
+public static class BackendTraining
+{
+    public static readonly IReadOnlyList<string> ModelKinds = [CgcnnModel.KindName, MegnetModel.KindName, AlignnModel.KindName, CrystalTransformerModel.KindName];
+
+    /// <summary>The config.json section holding the request.</summary>
+    public const string ConfigSection = "train";
+
+    /// <summary>Element table of each back-end when none is given (ALIGNN, like CGCNN, uses the CGCNN features).</summary>
+    public static string DefaultEmbedding(string kind) => Kind(kind) switch
+    {
+        MegnetModel.KindName => "megnet16",
+        CrystalTransformerModel.KindName => "onehot",
+        _ => "cgcnn92",
+    };
+
+    /// <summary>
+    /// Training settings of each model's reference code: CGCNN main.py (SGD lr 0.01, momentum 0.9, no weight decay, batch
+    /// 256, MultiStepLR([100], 0.1), 30 epochs); MEGNet (Adam lr 1e-3, gradient-norm clip 3, batch 128, 1000 epochs);
+    /// ALIGNN (AdamW lr 0.01, no weight decay, batch 64, OneCycle, 300 epochs); the front-end's "fast" recipe. The best
+    /// epoch is chosen by validation MAE (for several targets, the mean of MAE / std).
+    /// </summary>
+    public static TrainingOptions DefaultOptions(string kind, int targetCount) => Kind(kind) switch
+    {
+        CgcnnModel.KindName => new TrainingOptions
+        {
+            Epochs = 30, BatchSize = 256, Optimizer = OptimizerKind.Sgd, LearningRate = 0.01, Momentum = 0.9, WeightDecay = 0,
+            Schedule = ScheduleKind.MultiStep, Milestones = [100], Gamma = 0.1, Selection = SelectionMetric.MeanStandardized,
+        },
+        MegnetModel.KindName => new TrainingOptions
+        {
+            Epochs = 1000, BatchSize = 128, Optimizer = OptimizerKind.AdamW, LearningRate = 1e-3, WeightDecay = 0, GradientClip = 3,
+            Schedule = ScheduleKind.Constant, Selection = SelectionMetric.MeanStandardized,
+        },
+        AlignnModel.KindName => new TrainingOptions
+        {
+            Epochs = 300, BatchSize = 64, Optimizer = OptimizerKind.AdamW, LearningRate = 1e-2, WeightDecay = 0,
+            Schedule = ScheduleKind.OneCycle, Selection = SelectionMetric.MeanStandardized,
+        },
+        _ => Recipes.Get("fast", targetCount, compositionMode: false).Training,
+    };
+
+    /// <summary>Canonical model kind ("cgcnn", ...), or an error listing the known ones.</summary>
+    public static string Kind(string model)
+    {
+        string k = model.Trim().ToLowerInvariant();
+        return ModelKinds.Contains(k) ? k : throw new InputError($"unknown model '{model}' (known: {string.Join(", ", ModelKinds)})");
+    }
+
+    /// <summary>The request's settings on top of the model's defaults.</summary>
+    public static TrainingOptions Options(TrainRequest r)
+    {
+        var d = DefaultOptions(r.Model, r.Targets.Length);
+        var mode = r.EmbeddingMode switch
+        {
+            ElementTableTraining.Frozen => ElementTableMode.Frozen,
+            ElementTableTraining.FineTune => ElementTableMode.FineTune,
+            _ => ElementTableMode.Train,
+        };
+        int epochs = r.Epochs ?? d.Epochs;
+        return d with
+        {
+            Epochs = epochs,
+            BatchSize = r.BatchSize ?? d.BatchSize,
+            LearningRate = r.LearningRate ?? d.LearningRate,
+            Optimizer = r.Optimizer ?? d.Optimizer,
+            Schedule = r.Schedule ?? d.Schedule,
+            WeightDecay = r.WeightDecay ?? d.WeightDecay,
+            GradientClip = r.GradientClip ?? d.GradientClip,
+            Loss = r.Loss ?? d.Loss,
+            // A recipe's warm-up shrinks with short runs (at most a tenth of them).
+            WarmupEpochs = Math.Min(d.WarmupEpochs, 0.1 * epochs),
+            ElementTable = Kind(r.Model) == CrystalTransformerModel.KindName ? ElementTableMode.Train : mode,
+            ElementTableLearningRate = r.EmbeddingLearningRate ?? 1e-5,
+            Seed = r.Seed,
+            MaxMinutes = r.MaxMinutes,
+        };
+    }
+
+    /// <summary>Loads the request's data (split, subset, disorder option).</summary>
+    public static LabelledData LoadData(TrainRequest r) =>
+        DataSets.Load(r.Data, r.Targets, r.SplitSeed, r.TrainSize);
+
+    /// <summary>
+    /// Builds the model for the request (torch is seeded with the request's seed first, so the initial weights repeat),
+    /// with its element table resolved against every structure of <paramref name="data"/>: an element the table lacks is
+    /// one error naming all such elements and the structures that need them, unless a fallback was chosen.
+    /// </summary>
+    public static TrainableModel CreateModel(TrainRequest r, LabelledData data, Action<string>? message = null)
+    {
+        string kind = Kind(r.Model);
+        manual_seed(r.Seed);
+        if (kind == CrystalTransformerModel.KindName)
+        {
+            if (r.Embedding is { } e && !e.Trim().Equals("onehot", StringComparison.OrdinalIgnoreCase))
+                throw new InputError($"the transformer learns its own element table from one-hot vectors; --embedding '{e}' applies to cgcnn, megnet and alignn");
+            var recipe = Recipes.Get("fast", r.Targets.Length, compositionMode: false);
+            return new CrystalTransformerModel(ConfigJsonWith(recipe.Model, r.Architecture), r.Targets.Length);
+        }
+        var disorder = r.MajoritySpecies ? DisorderPolicy.Majority : DisorderPolicy.Reject;
+        var table = LoadTable(r.Embedding ?? DefaultEmbedding(kind), r.Seed);
+        if (r.StandardizeEmbedding) table = table.Standardized();
+        ResolvedElementTable resolved;
+        if (r.EmbeddingMode == ElementTableTraining.Scratch)
+            resolved = new ResolvedElementTable(table, [], r.MissingElements); // only the width is used
+        else
+        {
+            var needs = data.Entries.Select(entry => (entry.Id, Elements(entry, disorder)));
+            resolved = table.Resolve(needs, r.MissingElements);
+            if (resolved.Summary.Length > 0) message?.Invoke(resolved.Summary);
+        }
+        var tableConfig = ElementTableConfig.From(resolved, r.EmbeddingMode);
+        GraphModel model = kind switch
+        {
+            CgcnnModel.KindName => new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
+            MegnetModel.KindName => new MegnetModel(ConfigJson.With(new MegnetConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
+            _ => new AlignnModel(ConfigJson.With(new AlignnConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
+        };
+        model.LoadElementTable(resolved.Table);
+        return model;
+    }
+
+    /// <summary>Resolves an element-table name (see <see cref="ElementTableIO.Load"/>; shipped ct-UAE tables by name too).</summary>
+    public static ElementTable LoadTable(string spec, int seed)
+    {
+        string shipped = BuiltInData.PathOf("embeddings", spec.Trim());
+        if (!File.Exists(spec) && !Directory.Exists(spec) && Directory.Exists(shipped)) return ElementTableIO.Read(shipped, spec.Trim());
+        return ElementTableIO.Load(spec, seed);
+    }
+
+    private static IEnumerable<Element> Elements(DataEntry entry, DisorderPolicy disorder) =>
+        entry.Structure is { } s ? s.AtomicNumbers(disorder).Distinct().Select(PeriodicTable.Get) : entry.Composition.Elements;
+
+    private static TransformerConfig ConfigJsonWith(TransformerConfig config, JsonObject? overrides)
+    {
+        if (overrides is null || overrides.Count == 0) return config;
+        var json = config.ToJson();
+        foreach (var (name, value) in overrides)
+        {
+            if (!json.ContainsKey(name)) throw new InputError($"transformer has no setting '{name}'");
+            json[name] = value?.DeepClone();
+        }
+        return TransformerConfig.FromJson(json);
+    }
+
+    /// <summary>Runs (or, with <paramref name="resume"/>, continues) the request and returns the final metrics.</summary>
+    public static TrainingResult Run(TrainRequest request, ITrainingObserver observer, string device = "auto", int threads = 0, bool resume = false)
+    {
+        if (threads > 0) set_num_threads(threads);
+        var options = Options(request);
+        options.Validate();
+        var data = LoadData(request);
+        using var model = CreateModel(request, data, observer.Message);
+        if (model is GraphModel graphModel)
+            graphModel.Featurization = new GraphFeaturization
+            {
+                Threads = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount),
+                CacheDirectory = request.GraphCache,
+                Message = observer.Message,
+            };
+        var settings = new RunSettings
+        {
+            Directory = request.Output, Device = device, Threads = threads, Resume = resume,
+            Description = new JsonObject { [ConfigSection] = JsonSerializer.SerializeToNode(request, Json) },
+        };
+        return Trainer.Train(model, data, options, settings, observer);
+    }
+
+    /// <summary>The request stored in a run directory's config.json (for --resume).</summary>
+    public static TrainRequest LoadRequest(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, Trainer.ConfigFile);
+        if (!File.Exists(path)) throw new InputError($"no {Trainer.ConfigFile}: not a run directory", runDirectory);
+        var node = JsonNode.Parse(File.ReadAllText(path))?[ConfigSection]
+            ?? throw new InputError($"{Trainer.ConfigFile} has no '{ConfigSection}' section (not a ct train run)", path);
+        var request = node.Deserialize<TrainRequest>(Json) ?? throw new InputError("empty train section", path);
+        return request with { Output = runDirectory };
+    }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>One line per target: test MAE, RMSE, R² and n.</summary>
+    public static string Summary(TrainingResult r) =>
+        string.Join("\n", r.Targets.Select(t => string.Create(CultureInfo.InvariantCulture,
+            $"test {t}: MAE {r.Test[t].Mae:0.0000}  RMSE {r.Test[t].Rmse:0.0000}  R² {r.Test[t].R2:0.000}  (n = {r.Test[t].Count})")))
+        + string.Create(CultureInfo.InvariantCulture, $"\nbest epoch {r.BestEpoch} of {r.EpochsRun}, {r.Seconds:0} s");
+}

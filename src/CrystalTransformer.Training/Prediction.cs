@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrystalTransformer.IO;
+using CrystalTransformer.Models;
+using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Structures;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Training;
+
+/// <summary>One predicted structure: its id, the predictions (in the targets' units) or why there are none.</summary>
+public sealed record PredictionRow(string Id, string File, double[]? Values, string Error);
+
+/// <summary>A model shipped with the program (models/NAME/model.ct plus its metrics and run description).</summary>
+public sealed record ShippedModel(string Name, string Directory, string ModelPath, ModelInfo Info, JsonObject? Metrics, string? Description);
+
+/// <summary>The models that travel with the program, in models/ next to the binaries ($CT_MODELS overrides the folder).</summary>
+public static class ShippedModels
+{
+    public const string ModelFileName = "model.ct", MetricsFileName = "metrics.json", DescriptionFileName = "README.md";
+
+    public static string Root =>
+        Environment.GetEnvironmentVariable("CT_MODELS") is { Length: > 0 } custom ? custom : Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>Every folder of <see cref="Root"/> holding a model file, by name.</summary>
+    public static IReadOnlyList<ShippedModel> List()
+    {
+        if (!System.IO.Directory.Exists(Root)) return [];
+        return System.IO.Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal)
+            .Where(d => File.Exists(Path.Combine(d, ModelFileName)))
+            .Select(Open).ToArray();
+    }
+
+    public static ShippedModel? Find(string name)
+    {
+        if (name.IndexOfAny(['/', '\\']) >= 0 || name is "." or "..") return null;
+        string dir = Path.Combine(Root, name);
+        return File.Exists(Path.Combine(dir, ModelFileName)) ? Open(dir) : null;
+    }
+
+    private static ShippedModel Open(string dir)
+    {
+        string model = Path.Combine(dir, ModelFileName), metrics = Path.Combine(dir, MetricsFileName), readme = Path.Combine(dir, DescriptionFileName);
+        JsonObject? m = null;
+        if (File.Exists(metrics))
+        {
+            try { m = JsonNode.Parse(File.ReadAllText(metrics)) as JsonObject; }
+            catch (JsonException ex) { throw new InputError($"not valid JSON ({ex.Message.ReplaceLineEndings(" ")})", metrics); }
+        }
+        string? description = File.Exists(readme) ? File.ReadLines(readme).FirstOrDefault(l => l.Trim().Length > 0 && !l.StartsWith('#'))?.Trim() : null;
+        return new ShippedModel(Path.GetFileName(dir), dir, model, ModelFile.ReadInfo(model), m, description);
+    }
+}
+
+/// <summary>
+/// Predicts properties of crystal files with a trained model: files are read and turned into graphs in parallel, the
+/// network runs in batches, and a file or structure that cannot be used gets an error instead of stopping the rest.
+/// Work proceeds in chunks of files, so memory stays bounded for any number of inputs.
+/// </summary>
+public static class Prediction
+{
+    /// <summary>File name endings read from folders (".gz" allowed on each); files named on the command line are read whatever their name.</summary>
+    public static readonly IReadOnlyList<string> StructureExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".contcar", ".extxyz", ".xyz"];
+
+    /// <summary>Files per chunk: read, featurised and predicted together.</summary>
+    public const int ChunkFiles = 4096;
+
+    /// <summary>
+    /// The model file behind a specification: a run directory (its best.ct), a model file, or the name of a shipped model
+    /// (see <c>ct models</c>).
+    /// </summary>
+    public static string ResolveModel(string spec)
+    {
+        if (System.IO.Directory.Exists(spec))
+        {
+            foreach (var name in new[] { Trainer.BestFile, ShippedModels.ModelFileName })
+                if (File.Exists(Path.Combine(spec, name))) return Path.Combine(spec, name);
+            throw new InputError($"folder holds no {Trainer.BestFile} (a ct train run directory) or {ShippedModels.ModelFileName}", spec);
+        }
+        if (File.Exists(spec)) return spec;
+        if (ShippedModels.Find(spec) is { } shipped) return shipped.ModelPath;
+        var names = ShippedModels.List().Select(m => m.Name).ToArray();
+        throw new InputError($"no model '{spec}': not a run directory, a model file or a shipped model (shipped: {(names.Length == 0 ? "none" : string.Join(", ", names))})");
+    }
+
+    /// <summary>Loads a model for prediction (see <see cref="ResolveModel"/>); graph networks whose table was learned from
+    /// scratch accept only the elements of their training data.</summary>
+    public static (TrainableModel Model, ModelInfo Info) LoadModel(string spec, Device? device = null)
+    {
+        var (model, info) = ModelFile.Load(ResolveModel(spec), device);
+        if (model is GraphModel g && g.TableConfig.Training == ElementTableTraining.Scratch) g.RestrictElements(info.TrainedElements);
+        return (model, info);
+    }
+
+    /// <summary>The files to read: each named file, and every structure file under each named folder (recursively, in name order).</summary>
+    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var p in paths)
+        {
+            if (File.Exists(p)) files.Add(p);
+            else if (System.IO.Directory.Exists(p))
+                files.AddRange(System.IO.Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
+                    .Where(IsStructureFileName).Order(StringComparer.Ordinal));
+            else throw new InputError("no such file or folder", p);
+        }
+        return files;
+    }
+
+    private static bool IsStructureFileName(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        return StructureExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))
+            || name.StartsWith("poscar", StringComparison.Ordinal) || name.StartsWith("contcar", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Predicts every structure of <paramref name="files"/>, handing rows to <paramref name="emit"/> in input order (files
+    /// in the given order, structures in file order).
+    /// </summary>
+    public static void Run(TrainableModel model, ModelInfo info, IReadOnlyList<string> files, Action<PredictionRow> emit,
+        int threads = 0, int batchSize = 256, Device? device = null, ReadOptions? read = null, Action<int>? progress = null)
+    {
+        device ??= CPU;
+        threads = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
+        if (model is GraphModel g) g.Featurization = g.Featurization with { Threads = threads };
+        var scaler = info.Scaler;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        for (int start = 0; start < files.Count; start += ChunkFiles)
+        {
+            int n = Math.Min(ChunkFiles, files.Count - start);
+            var perFile = new List<Item>[n];
+            Parallel.For(0, n, parallel, k => perFile[k] = ReadFile(files[start + k], model, read));
+            var items = perFile.SelectMany(x => x).ToArray();
+            var ready = Enumerable.Range(0, items.Length).Where(i => items[i].Sample is not null).ToArray();
+            var samples = items.Select(i => i.Sample).ToArray();
+            var predicted = ready.Length == 0 ? [] : Trainer.Predict(model, samples!, ready, scaler, device, batchSize);
+            var values = new double[]?[items.Length];
+            for (int k = 0; k < ready.Length; k++) values[ready[k]] = predicted[k];
+            for (int i = 0; i < items.Length; i++)
+                emit(new PredictionRow(items[i].Id, items[i].File, values[i], items[i].Error));
+            progress?.Invoke(start + n);
+        }
+    }
+
+    private sealed record Item(string Id, string File, ISample? Sample, string Error);
+
+    /// <summary>Reads one file and featurises its structures; failures become rows with an error.</summary>
+    private static List<Item> ReadFile(string file, TrainableModel model, ReadOptions? read)
+    {
+        var items = new List<Item>();
+        string stem = StructureIO.IdFromPath(file);
+        var structures = new List<Structure>();
+        string? readError = null;
+        try
+        {
+            foreach (var s in StructureIO.ReadLazy(file, read)) structures.Add(s);
+            if (structures.Count == 0) readError = "no structure in file";
+        }
+        catch (Exception ex) when (ex is InputError or IOException or UnauthorizedAccessException)
+        {
+            readError = OneLine(ex);
+        }
+        for (int k = 0; k < structures.Count; k++)
+        {
+            var s = structures[k];
+            string id = structures.Count == 1 && readError is null ? stem : s.Id.Length > 0 && s.Id != stem ? s.Id : $"{stem}:{k + 1}";
+            try
+            {
+                items.Add(new Item(id, file, model.Featurize(DataEntry.From(s.WithId(id))), ""));
+            }
+            catch (InputError ex)
+            {
+                items.Add(new Item(id, file, null, ex.Reason));
+            }
+        }
+        if (readError is not null)
+            items.Add(new Item(structures.Count == 0 ? stem : $"{stem}:{structures.Count + 1}", file, null, readError));
+        return items;
+    }
+
+    private static string OneLine(Exception ex) => (ex is InputError ie ? ie.Message : ex.Message).ReplaceLineEndings(" ");
+
+    /// <summary>Writes prediction rows as CSV: id, one column per target, error (header first, then one line per row).</summary>
+    public sealed class CsvWriter
+    {
+        private readonly TextWriter _writer;
+        private readonly int _targets;
+
+        public CsvWriter(TextWriter writer, IReadOnlyList<string> targets)
+        {
+            _writer = writer;
+            _targets = targets.Count;
+            writer.Write(string.Join(",", new[] { "id" }.Concat(targets).Append("error").Select(Field)) + "\n");
+        }
+
+        public void Write(PredictionRow row)
+        {
+            var sb = new StringBuilder(Field(row.Id));
+            for (int t = 0; t < _targets; t++)
+            {
+                sb.Append(',');
+                if (row.Values is { } v) sb.Append(v[t].ToString("R", CultureInfo.InvariantCulture));
+            }
+            sb.Append(',').Append(Field(row.Error)).Append('\n');
+            _writer.Write(sb.ToString());
+        }
+
+        private static string Field(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,218 @@
+using System.Text.Json;
+using CrystalTransformer.IO;
+using CrystalTransformer.IO.ElementTables;
+using CrystalTransformer.Models;
+using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Tests.Models;
+using CrystalTransformer.Training;
+using static TorchSharp.torch;
+
+namespace CrystalTransformer.Tests.Training;
+
+[Collection("torch")]
+public class BackendTrainingTests
+{
+    /// <summary>The tiny data set written as an extxyz file with labels a and b (and no split: a seeded 80/10/10 one).</summary>
+    internal static string TinyFile(int count = 40, int seed = 1)
+    {
+        var data = TinyData.Structures(count: count, seed: seed);
+        string path = Path.Combine(TinyData.TempDir(), "tiny.extxyz");
+        StructureIO.Write(path, data.Entries.Select((e, i) => e.Structure!.WithLabels(new Dictionary<string, double>
+        {
+            ["a"] = data.Labels[i][0], ["b"] = data.Labels[i][1],
+        })));
+        return path;
+    }
+
+    internal static TrainRequest Request(string kind, string data, string? output = null, int epochs = 2) => new()
+    {
+        Model = kind, Data = data, Targets = ["a", "b"], Embedding = "random:8:3", Epochs = epochs, BatchSize = 8,
+        Architecture = TinyGraphModels.Architecture(kind), Output = output ?? TinyData.TempDir(), Seed = 5,
+    };
+
+    private static TrainingResult Run(TrainRequest request, bool resume = false) =>
+        BackendTraining.Run(request, new QuietObserver(), "cpu", threads: 1, resume: resume);
+
+    private static string Serialize(object o) => JsonSerializer.Serialize(o, TrainingOptions.Json);
+
+    [Theory]
+    [InlineData("cgcnn")]
+    [InlineData("megnet")]
+    [InlineData("alignn")]
+    public void SameSeedGivesBitwiseIdenticalRunsAndTheModelFilePredictsIdentically(string kind)
+    {
+        string file = TinyFile();
+        var a = Run(Request(kind, file));
+        var b = Run(Request(kind, file));
+        Assert.Equal(Serialize(a.Test), Serialize(b.Test));
+        Assert.Equal(Serialize(a.Validation), Serialize(b.Validation));
+        Assert.True(a.Test["a"].Count > 0);
+
+        // The saved model reproduces the run's own test predictions exactly.
+        var (model, info) = ModelFile.Load(a.ModelPath);
+        using (model)
+        {
+            var data = BackendTraining.LoadData(Request(kind, file));
+            var test = data.IndicesOf(Split.Test);
+            var predicted = Trainer.Predict(model, model.FeaturizeAll(data.Entries), test, info.Scaler, CPU, 8);
+            var lines = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(a.ModelPath)!, Trainer.PredictionsFile));
+            for (int k = 0; k < test.Length; k++)
+                Assert.Equal(predicted[k][1].ToString("R", System.Globalization.CultureInfo.InvariantCulture), lines[k + 1].Split(',')[4]);
+            Assert.Equal("random8_seed3", ((GraphModel)model).TableConfig.Name);
+        }
+    }
+
+    [Fact]
+    public void FrozenTableDoesNotMoveWhileTheRestTrains()
+    {
+        string file = TinyFile();
+        var request = Request("cgcnn", file, epochs: 1);
+        var data = BackendTraining.LoadData(request);
+        using var model = (GraphModel)BackendTraining.CreateModel(request, data);
+        var table = model.Elements.Values();
+        var projection = model.Elements.Projection.weight!.detach().clone();
+        Trainer.Train(model, data, BackendTraining.Options(request), new RunSettings { Directory = request.Output, Device = "cpu", Threads = 1 }, new QuietObserver());
+        Assert.Equal(table, model.Elements.Values());
+        Assert.False(model.Elements.Table.requires_grad);
+        Assert.False(projection.eq(model.Elements.Projection.weight!.detach()).all().item<bool>());
+    }
+
+    /// <summary>Trains one SGD step (momentum 0, one batch holding every training crystal) and returns the table and projection changes.</summary>
+    private static (float[] Table, float[] Projection) OneStep(ElementTableTraining mode, double lr, double tableLr)
+    {
+        var request = Request("cgcnn", TinyFileCached.Value, epochs: 1) with
+        {
+            EmbeddingMode = mode, EmbeddingLearningRate = tableLr, LearningRate = lr, BatchSize = 1000,
+            Optimizer = OptimizerKind.Sgd, Schedule = ScheduleKind.Constant,
+        };
+        var data = BackendTraining.LoadData(request);
+        using var model = (GraphModel)BackendTraining.CreateModel(request, data);
+        using var table0 = model.Elements.Table.detach().clone();
+        using var proj0 = model.Elements.Projection.weight!.detach().clone();
+        var options = BackendTraining.Options(request) with { Momentum = 0 };
+        Trainer.Train(model, data, options, new RunSettings { Directory = request.Output, Device = "cpu", Threads = 1 }, new QuietObserver());
+        using var dt = model.Elements.Table.detach() - table0;
+        using var dp = model.Elements.Projection.weight!.detach() - proj0;
+        return (dt.data<float>().ToArray(), dp.data<float>().ToArray());
+    }
+
+    private static readonly Lazy<string> TinyFileCached = new(() => TinyFile());
+
+    [Fact]
+    public void FineTunedTableMovesAtItsOwnLearningRate()
+    {
+        var a = OneStep(ElementTableTraining.FineTune, lr: 1e-2, tableLr: 1e-3);
+        var b = OneStep(ElementTableTraining.FineTune, lr: 1e-2, tableLr: 2e-3);
+        var c = OneStep(ElementTableTraining.FineTune, lr: 5e-2, tableLr: 1e-3);
+        Assert.Contains(a.Table, v => v != 0);
+        for (int i = 0; i < a.Table.Length; i++)
+        {
+            Assert.Equal(2 * a.Table[i], b.Table[i], 1e-6f + 1e-3f * Math.Abs(b.Table[i])); // the table's step scales with its rate
+            Assert.Equal(a.Table[i], c.Table[i], 1e-7f + 1e-4f * Math.Abs(a.Table[i]));     // and not with the main rate
+        }
+        for (int i = 0; i < a.Projection.Length; i++)
+            Assert.Equal(5 * a.Projection[i], c.Projection[i], 1e-6f + 1e-3f * Math.Abs(c.Projection[i]));
+    }
+
+    [Fact]
+    public void MissingElementsAreOneErrorListingElementsAndStructuresUnlessAFallbackIsChosen()
+    {
+        string file = TinyFile();
+        var data = BackendTraining.LoadData(Request("cgcnn", file));
+        // A table without O and Fe (both occur in the tiny data).
+        var full = ElementTable.Random(8, 3);
+        string tablePath = Path.Combine(TinyData.TempDir(), "partial.csv");
+        ElementTableIO.WriteCsv(full.Subset(full.Elements.Where(e => e.Symbol is not ("O" or "Fe"))), tablePath);
+        var request = Request("cgcnn", file) with { Embedding = tablePath };
+        var error = Assert.Throws<InputError>(() => BackendTraining.CreateModel(request, data));
+        Assert.Contains("O needed by", error.Message);
+        Assert.Contains("Fe needed by", error.Message);
+        var needsO = data.Entries.First(e => e.Structure!.Composition.Elements.Any(x => x.Symbol == "O"));
+        Assert.Contains(needsO.Id, error.Message);
+        Assert.Contains("fallback", error.Message);
+
+        using var model = (GraphModel)BackendTraining.CreateModel(request with { MissingElements = MissingElementPolicy.Mean }, data);
+        Assert.Equal("mean", model.TableConfig.Fallback);
+        Assert.Equal([8, 26], model.TableConfig.FilledElements.Order());
+        Assert.True(model.Accepts(8));
+        model.FeaturizeAll(data.Entries); // every structure is usable now
+    }
+
+    [Fact]
+    public void GraphsStreamedFromTheCacheTrainExactlyAsGraphsInMemory()
+    {
+        string file = TinyFile();
+        string cache = TinyData.TempDir();
+        var inMemory = Run(Request("alignn", file));
+        var streamed = Run(Request("alignn", file) with { GraphCache = cache });
+        Assert.Equal(Serialize(inMemory.Test), Serialize(streamed.Test));
+        Assert.Single(Directory.GetFiles(cache, "*.graphs"));
+        var again = Run(Request("alignn", file) with { GraphCache = cache }); // reuses the file
+        Assert.Equal(Serialize(inMemory.Test), Serialize(again.Test));
+    }
+
+    [Fact]
+    public void ResumedRunEndsWhereAnUninterruptedRunEnds()
+    {
+        string file = TinyFile();
+        var straight = Run(Request("megnet", file, epochs: 3));
+        string dir = TinyData.TempDir();
+        Run(Request("megnet", file, dir, epochs: 3) with { MaxMinutes = 1e-9 });
+        var request = BackendTraining.LoadRequest(dir);
+        Assert.Equal("megnet", request.Model);
+        Run(request with { MaxMinutes = 1e-9 }, resume: true);
+        var finished = Run(request, resume: true);
+        Assert.Equal(Serialize(straight.Test), Serialize(finished.Test));
+    }
+
+    [Fact]
+    public void TrainSizeKeepsTheTestSplitAndScratchTablesAcceptOnlyTrainedElements()
+    {
+        string file = TinyFile(count: 60);
+        var all = BackendTraining.LoadData(Request("cgcnn", file));
+        var subset = BackendTraining.LoadData(Request("cgcnn", file) with { TrainSize = 10 });
+        Assert.Equal(10, subset.IndicesOf(Split.Train).Length);
+        Assert.Equal(all.IndicesOf(Split.Test).Select(i => all.Entries[i].Id), subset.IndicesOf(Split.Test).Select(i => subset.Entries[i].Id));
+
+        var result = Run(Request("cgcnn", file, epochs: 1) with { TrainSize = 10, EmbeddingMode = ElementTableTraining.Scratch });
+        var (model, info) = Prediction.LoadModel(result.ModelPath);
+        using (model)
+        {
+            var graph = (GraphModel)model;
+            Assert.Equal(ElementTableTraining.Scratch, graph.TableConfig.Training);
+            int unseen = Enumerable.Range(1, 100).First(z => !info.TrainedElements.Contains(z));
+            Assert.False(graph.Accepts(unseen));
+            Assert.True(graph.Accepts(info.TrainedElements[0]));
+        }
+    }
+
+    [Fact]
+    public void Nomad2018HasAFixedSplitWhateverTheSplitSeed()
+    {
+        var a = DataSets.Load("nomad2018", ["formation_energy_ev_natom"], splitSeed: 1);
+        var b = DataSets.Load("nomad2018", ["formation_energy_ev_natom"], splitSeed: 2);
+        Assert.Equal(2400, a.Entries.Count);
+        Assert.Equal([1920, 240, 240], new[] { Split.Train, Split.Validation, Split.Test }.Select(s => a.IndicesOf(s).Length));
+        Assert.Equal(a.Splits, b.Splits);
+        Assert.Equal(LabelledData.RandomSplit(2400, DataSets.NomadSplitSeed), a.Splits);
+    }
+
+    [Fact]
+    public void OneCycleScheduleRisesToThePeakAndFallsToAlmostZero()
+    {
+        var o = new TrainingOptions { Epochs = 10, Schedule = ScheduleKind.OneCycle };
+        Assert.Equal(1.0 / 25, LearningRateSchedule.Factor(o, 0, 0), 12);
+        Assert.Equal(1.0, LearningRateSchedule.Factor(o, 3, 0), 12);
+        Assert.True(LearningRateSchedule.Factor(o, 1, 0.5) < LearningRateSchedule.Factor(o, 2, 0.5));
+        Assert.True(LearningRateSchedule.Factor(o, 9, 0.99) < 1e-3);
+    }
+
+    private sealed class QuietObserver : ITrainingObserver
+    {
+        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
+        public void BatchDone() { }
+        public void EpochDone(EpochRecord record) { }
+        public void Message(string line) { }
+    }
+}
