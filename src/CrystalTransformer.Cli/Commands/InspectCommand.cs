@@ -31,9 +31,14 @@ public static class InspectCommand
             Description = "refuse files larger than this many MB (on disk and after decompression)",
             DefaultValueFactory = _ => 256,
         };
+        var occupancyTolerance = new Option<double>("--occupancy-tolerance")
+        {
+            Description = "CIF: scale down sites whose occupancies add up to more than 1 but at most this (default 1: such files are refused, as pymatgen does)",
+            DefaultValueFactory = _ => 1.0,
+        };
         var command = new Command("inspect", "Show what crystal files hold: formula, sites, lattice, volume, density, order, optionally neighbours.")
         {
-            files, json, neighbors, allBlocks, format, maxSize,
+            files, json, neighbors, allBlocks, format, maxSize, occupancyTolerance,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -41,12 +46,21 @@ public static class InspectCommand
             if (radius is double r && !(r > 0 && double.IsFinite(r))) throw new InputError($"--neighbors must be a positive distance in Å, got {r}");
             double mb = p.GetValue(maxSize);
             if (!(mb > 0)) throw new InputError($"--max-size must be positive, got {mb}");
+            double occupancy = p.GetValue(occupancyTolerance);
+            if (!(occupancy >= 1 && double.IsFinite(occupancy))) throw new InputError($"--occupancy-tolerance must be 1 or more, got {occupancy}");
             var settings = new Settings(p.GetValue(json), radius, p.GetValue(format), (long)(mb * 1024 * 1024),
-                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024) });
+                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024), OccupancyTolerance = occupancy });
             return Run(p.GetValue(files)!, settings, Console.Out);
         }));
         return command;
     }
+
+    /// <summary>One line per object; file names and messages keep their characters ("+", "'", non-ASCII) instead of \\u escapes.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public sealed record Settings(bool Json, double? NeighborRadius, string? Format, long MaxBytes, ReadOptions Options);
 
@@ -73,7 +87,7 @@ public static class InspectCommand
             {
                 anyFailed = true;
                 string message = e is InputError ? e.Message : $"{file}: {e.Message}";
-                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message.ReplaceLineEndings(" ") }.ToJsonString());
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message.ReplaceLineEndings(" ") }.ToJsonString(JsonOptions));
                 else output.WriteLine($"{file}\n  error: {message.ReplaceLineEndings(" ")}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -81,7 +95,7 @@ public static class InspectCommand
                 // A bug must not stop the other files; it is reported, and the exit code says "internal error".
                 anyBug = true;
                 string message = $"{file}: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
-                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message }.ToJsonString());
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message }.ToJsonString(JsonOptions));
                 else output.WriteLine($"{file}\n  error: {message}");
             }
             output.Flush();
@@ -132,7 +146,7 @@ public static class InspectCommand
             o["neighbor_counts"] = new JsonArray(counts.Select(c => (JsonNode)c).ToArray());
             o["nearest_distances"] = new JsonArray(nearest.Select(d => d is double v ? (JsonNode)v : null).ToArray());
         }
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        return o.ToJsonString(JsonOptions);
     }
 
     private static void WriteText(TextWriter w, string file, Structure s, (int[] Counts, double?[] Nearest)? neighbours, double? radius)
