@@ -19,7 +19,7 @@ public static class InspectCommand
     {
         var files = new Argument<string[]>("files")
         {
-            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine) or CGCNN folders",
+            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine), CGCNN folders, other folders (every crystal file under them) or quoted patterns such as 'dir/*.cif'",
             Arity = ArgumentArity.OneOrMore,
         };
         var json = new Option<bool>("--json") { Description = "one JSON object per line and structure: file, formula, reduced_formula, n_sites, a, b, c, alpha, beta, gamma, volume, density, is_ordered (error when the file failed)" };
@@ -68,7 +68,7 @@ public static class InspectCommand
     public static int Run(IEnumerable<string> files, Settings settings, TextWriter output)
     {
         bool anyFailed = false, anyBug = false;
-        foreach (var file in files)
+        foreach (var file in Expand(files))
         {
             int shown = 0;
             try
@@ -101,6 +101,45 @@ public static class InspectCommand
             output.Flush();
         }
         return anyBug ? CommandRunner.ExitInternalError : anyFailed ? CommandRunner.ExitInputError : 0;
+    }
+
+    /// <summary>
+    /// The files to inspect: a CGCNN folder stays one entry (its reader walks id_prop.csv); any other folder stands for
+    /// the crystal files under it, and a pattern the shell left unexpanded ("dir/*.cif") for the files it matches,
+    /// both in ordinal name order. Anything else is passed through, so a missing file is reported as such.
+    /// </summary>
+    public static IEnumerable<string> Expand(IEnumerable<string> arguments)
+    {
+        foreach (var arg in arguments)
+        {
+            if (Directory.Exists(arg) && !CgcnnFolder.IsCgcnnFolder(arg))
+            {
+                var found = Directory.EnumerateFiles(arg, "*", SearchOption.AllDirectories).Where(IsCrystalFileName)
+                    .OrderBy(f => f, StringComparer.Ordinal).ToList();
+                if (found.Count == 0) yield return arg; // reported by the reader: a folder with nothing to read
+                foreach (var f in found) yield return f;
+            }
+            else if (!File.Exists(arg) && !Directory.Exists(arg) && Path.GetFileName(arg).IndexOfAny(['*', '?']) >= 0)
+            {
+                string dir = Path.GetDirectoryName(arg) is { Length: > 0 } d ? d : ".";
+                var matches = Directory.Exists(dir)
+                    ? Directory.EnumerateFiles(dir, Path.GetFileName(arg)).OrderBy(f => f, StringComparer.Ordinal).ToList()
+                    : [];
+                if (matches.Count == 0) yield return arg;
+                foreach (var m in matches) yield return m;
+            }
+            else yield return arg;
+        }
+    }
+
+    private static readonly string[] CrystalExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".xyz", ".extxyz"];
+
+    private static bool IsCrystalFileName(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        return CrystalExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))
+            || name.StartsWith("poscar", StringComparison.Ordinal) || name.StartsWith("contcar", StringComparison.Ordinal);
     }
 
     private static void CheckSize(string file, long maxBytes)
