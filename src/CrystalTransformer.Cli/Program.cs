@@ -11,10 +11,11 @@ foreach (var command in new Command[]
              InspectCommand.Create(),
              PretrainCommand.Create(),
              EmbedCommand.Create(),
-             AnalyzeCommand.Create(),
              TrainCommand.Create(),
              PredictCommand.Create(),
              ModelsCommand.Create(),
+             ReproduceCommand.Create(),
+             AnalyzeCommand.Create(),
          })
     root.Subcommands.Add(command);
 

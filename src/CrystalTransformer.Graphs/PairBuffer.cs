@@ -57,7 +57,7 @@ internal sealed class PairSegments
     {
         _full += _current.Length;
         if (_full > NeighborList.MaxPairs) throw TooMany();
-        _current = new Pair[Math.Min(MaxSegment, 2 * _current.Length)];
+        _current = GC.AllocateUninitializedArray<Pair>(Math.Min(MaxSegment, 2 * _current.Length)); // only the used part is read
         _segments.Add(_current);
         _used = 0;
     }

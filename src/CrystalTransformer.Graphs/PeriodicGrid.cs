@@ -155,6 +155,8 @@ internal sealed class PeriodicGrid
     /// Every neighbour of atom <paramref name="i"/> with d² &lt; r² + <see cref="SquaredTolerance"/>, over all periodic
     /// images, except the atom itself at zero offset. Visits rows in a fixed order, so the output order is deterministic.
     /// </summary>
+    // Fully optimised from the first call: a one-shot build of a large structure never reaches tiered re-compilation.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Query<TSink>(int i, double r, ref TSink sink) where TSink : struct, INeighborSink
     {
         double rr = r * r + SquaredTolerance;

@@ -39,8 +39,16 @@ public static class ReproduceProgress
     private static string Epoch(EpochRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {r.Epoch}/{r.Epochs}, val MAE {string.Join(" ", r.ValidationMae.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}");
 
+    /// <summary>Notices that every run repeats (the device, a reused graph cache) are shown once per session.</summary>
+    private sealed class OncePerSession
+    {
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        public bool First(string line) { lock (_seen) return _seen.Add(line); }
+    }
+
     private sealed class LineDisplay(TextWriter log, int cells) : IReproduceDisplay, ITrainingObserver
     {
+        private readonly OncePerSession _once = new();
         public ITrainingObserver RunObserver => this;
         public void CellStarted(int index, string description) { }
         public void CellFinished(int index, string line, TimeSpan? remaining)
@@ -51,7 +59,12 @@ public static class ReproduceProgress
         public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
         public void BatchDone() { }
         public void EpochDone(EpochRecord record) { }
-        public void Message(string line) { log.WriteLine(line); log.Flush(); }
+        public void Message(string line)
+        {
+            if (!_once.First(line)) return;
+            log.WriteLine(line);
+            log.Flush();
+        }
     }
 
     private sealed class BarDisplay : IReproduceDisplay, ITrainingObserver
@@ -61,6 +74,7 @@ public static class ReproduceProgress
         private readonly int _cells;
         private ProgressTask? _run;
         private string _cell = "";
+        private readonly OncePerSession _once = new();
 
         public BarDisplay(ProgressContext context, int cells)
         {
@@ -100,6 +114,9 @@ public static class ReproduceProgress
             if (_run is not null) _run.Description = Markup.Escape($"  {_cell}: {Epoch(record)}");
         }
 
-        public void Message(string line) => AnsiConsole.MarkupLine(Markup.Escape(line));
+        public void Message(string line)
+        {
+            if (_once.First(line)) AnsiConsole.MarkupLine(Markup.Escape(line));
+        }
     }
 }

@@ -45,9 +45,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         var clock = Stopwatch.StartNew();
         var o = options;
         var all = o.Profile.Expand();
-        var selected = o.Shard.Select(o.Filter.Apply(all));
-        if (selected.Count == 0)
-            throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
+        var selected = Select(o);
         Directory.CreateDirectory(o.Output);
         using var store = ResultsStore.Open(Path.Combine(o.Output, ResultsStore.FileName));
         log.WriteLine($"{o.Profile.Name} profile: {selected.Count} of {all.Count} cells selected{(o.Shard.Count > 1 ? $" (shard {o.Shard})" : "")}; results in {store.Path}");
@@ -109,6 +107,15 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         string reportPath = ReportWriter.Write(store, Path.Combine(o.Output, ReportFolder), o.CommandLine);
         log.WriteLine($"report: {reportPath}");
         return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, reportPath);
+    }
+
+    /// <summary>The cells of the profile that --only and --shard select, in grid order (an error when there are none).</summary>
+    public static IReadOnlyList<GridCell> Select(ReproduceOptions o)
+    {
+        var all = o.Profile.Expand();
+        var selected = o.Shard.Select(o.Filter.Apply(all));
+        return selected.Count > 0 ? selected
+            : throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
     }
 
     /// <summary>Every table the cells use: ct-UAEs resolved (pretrained when needed), baselines loaded; name → (spec, content hash).</summary>

@@ -92,25 +92,35 @@ public static class PymatgenConventions
         return result;
     }
 
-    /// <summary>Python's str(float): shortest round-trip digits, "3.0" for integral values, "1e-05" style exponents.</summary>
+    /// <summary>Python's str(float): shortest round-trip digits, "3.0" for integral values, "1e-05" / "1e+16" exponents.</summary>
     public static string PythonFloat(double v)
     {
         if (double.IsNaN(v)) return "nan";
         if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
-        double abs = Math.Abs(v);
-        if (abs != 0 && (abs < 1e-4 || abs >= 1e16))
+        if (v == 0) return double.IsNegative(v) ? "-0.0" : "0.0";
+        var (digits, exp10) = ShortestDigits(Math.Abs(v));
+        string sign = v < 0 ? "-" : "";
+        if (exp10 < -4 || exp10 >= 16)
         {
-            string e = v.ToString("E16", CultureInfo.InvariantCulture);
-            // Shortest digits first, then Python's exponent layout (e-05, e+16).
-            string r = v.ToString("R", CultureInfo.InvariantCulture);
-            int ePos = r.IndexOfAny(['E', 'e']);
-            string mantissa, exponent;
-            if (ePos >= 0) { mantissa = r[..ePos]; exponent = r[(ePos + 1)..]; }
-            else { mantissa = e[..e.IndexOf('E')]; exponent = e[(e.IndexOf('E') + 1)..]; }
-            int exp = int.Parse(exponent, CultureInfo.InvariantCulture);
-            return $"{mantissa.ToLowerInvariant()}e{(exp < 0 ? "-" : "+")}{Math.Abs(exp):00}";
+            string mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
+            return $"{sign}{mantissa}e{(exp10 < 0 ? "-" : "+")}{Math.Abs(exp10):00}";
         }
         string s = v.ToString("R", CultureInfo.InvariantCulture);
+        if (s.Contains('E')) s = decimal.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
         return s.Contains('.') ? s : s + ".0";
+    }
+
+    /// <summary>The shortest round-trip significant digits of a positive number and the power of ten of the first one.</summary>
+    private static (string Digits, int Exp10) ShortestDigits(double abs)
+    {
+        string r = abs.ToString("R", CultureInfo.InvariantCulture);
+        int e = 0, ePos = r.IndexOfAny(['E', 'e']);
+        if (ePos >= 0) { e = int.Parse(r[(ePos + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture); r = r[..ePos]; }
+        int dot = r.IndexOf('.');
+        string intPart = dot < 0 ? r : r[..dot], all = intPart + (dot < 0 ? "" : r[(dot + 1)..]);
+        int first = 0;
+        while (first < all.Length - 1 && all[first] == '0') first++;
+        string digits = all[first..].TrimEnd('0');
+        return (digits.Length == 0 ? "0" : digits, e + intPart.Length - 1 - first);
     }
 }

@@ -7,7 +7,7 @@ namespace CrystalTransformer.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
-    /// <summary>Factor multiplying the initial learning rate at <paramref name="epoch"/> (0-based) plus <paramref name="fraction"/> ∈ [0, 1).</summary>
+    /// <summary>Factor multiplying the initial learning rate at <paramref name="epoch"/> (0-based) plus <paramref name="fraction"/> ∈ [0, 1].</summary>
     public static double Factor(TrainingOptions o, int epoch, double fraction)
     {
         double t = epoch + fraction;

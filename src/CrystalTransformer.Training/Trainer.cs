@@ -116,7 +116,8 @@ public static class Trainer
             {
                 using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
                 using var scope = NewDisposeScope();
-                double factor = LearningRateSchedule.Factor(options, epoch, (double)b / batches.Count);
+                // The rate of a step is the schedule at the position reached after it (so warm-up never takes a step at 0).
+                double factor = LearningRateSchedule.Factor(options, epoch, (b + 1.0) / batches.Count);
                 int g = 0;
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
                 lr = options.LearningRate * factor;

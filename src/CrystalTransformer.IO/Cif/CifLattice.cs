@@ -66,47 +66,43 @@ internal sealed class CifLattice
             $"_cell_{(i < 3 ? "length" : "angle")}_{Names[i]} is missing" + (system is null ? "" : $" (not fixed by the {system} system)");
         if (system is null) throw new InputError(MissingMessage(firstMissing), source, block.Line);
 
+        bool rhombohedralAxes = system == "rhombohedral" || (system == "trigonal" && v[3] is double al && Math.Abs(al - 90) > 1e-6 && v[5] is null);
         switch (system)
         {
             case "cubic":
-                v[1] ??= v[0]; v[2] ??= v[0]; v[0] ??= v[1] ?? v[2];
-                v[1] ??= v[0]; v[2] ??= v[0];
-                v[3] ??= 90; v[4] ??= 90; v[5] ??= 90;
+                Equal(v, 0, 1, 2); Default(v, 90, 90, 90);
                 break;
             case "tetragonal":
-                v[1] ??= v[0]; v[0] ??= v[1];
-                v[3] ??= 90; v[4] ??= 90; v[5] ??= 90;
+                Equal(v, 0, 1); Default(v, 90, 90, 90);
                 break;
             case "orthorhombic":
-                v[3] ??= 90; v[4] ??= 90; v[5] ??= 90;
+                Default(v, 90, 90, 90);
                 break;
             case "monoclinic":
-                // Unique axis b is the standard setting; the other angles are 90.
-                v[3] ??= 90; v[5] ??= 90;
+                Default(v, 90, null, 90); // unique axis b, the standard setting
                 break;
-            case "hexagonal":
-                v[1] ??= v[0]; v[0] ??= v[1];
-                v[3] ??= 90; v[4] ??= 90; v[5] ??= 120;
+            case "trigonal" or "rhombohedral" when rhombohedralAxes:
+                Equal(v, 0, 1, 2); Equal(v, 3, 4, 5);
                 break;
-            case "trigonal":
-            case "rhombohedral":
-                bool rhombohedralAxes = system == "rhombohedral" || (v[3] is double al && Math.Abs(al - 90) > 1e-6 && v[5] is null);
-                if (rhombohedralAxes)
-                {
-                    v[1] ??= v[0]; v[2] ??= v[0]; v[0] ??= v[1] ?? v[2];
-                    v[1] ??= v[0]; v[2] ??= v[0];
-                    v[4] ??= v[3]; v[5] ??= v[3]; v[3] ??= v[4] ?? v[5];
-                    v[4] ??= v[3]; v[5] ??= v[3];
-                }
-                else
-                {
-                    v[1] ??= v[0]; v[0] ??= v[1];
-                    v[3] ??= 90; v[4] ??= 90; v[5] ??= 120;
-                }
+            case "hexagonal" or "trigonal":
+                Equal(v, 0, 1); Default(v, 90, 90, 120);
                 break;
         }
         int still = Array.FindIndex(v, x => x is null);
         if (still >= 0) throw new InputError(MissingMessage(still), source, block.Line);
+    }
+
+    /// <summary>Parameters the system makes equal take the value of whichever of them the file gives.</summary>
+    private static void Equal(double?[] v, params int[] same)
+    {
+        double? given = same.Select(i => v[i]).FirstOrDefault(x => x is not null);
+        foreach (int i in same) v[i] ??= given;
+    }
+
+    /// <summary>Angles the system fixes (null: not fixed).</summary>
+    private static void Default(double?[] v, double? alpha, double? beta, double? gamma)
+    {
+        v[3] ??= alpha; v[4] ??= beta; v[5] ??= gamma;
     }
 
     private static string? CrystalSystem(CifBlock block)

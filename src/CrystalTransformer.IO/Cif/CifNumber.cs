@@ -13,6 +13,15 @@ public static class CifNumber
     public static bool TryParse(ReadOnlySpan<char> text, out double value, bool dotIsZero = false, bool allowFraction = false)
     {
         text = text.Trim();
+        if (text.Length > 0 && text[0] == '\u2212')
+        {
+            // A typographic minus sign (U+2212), as some journals' files have: read as '-'.
+            Span<char> ascii = stackalloc char[Math.Min(text.Length, 64)];
+            if (text.Length > 64) { value = double.NaN; return false; }
+            text.CopyTo(ascii);
+            ascii[0] = '-';
+            return TryParse(ascii, out value, dotIsZero, allowFraction);
+        }
         int paren = text.IndexOf('(');
         if (paren >= 0) text = text[..paren].TrimEnd();
         if (dotIsZero && text is ".") { value = 0; return true; }

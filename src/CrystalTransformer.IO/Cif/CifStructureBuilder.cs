@@ -13,7 +13,7 @@ namespace CrystalTransformer.IO.Cif;
 internal static partial class CifStructureBuilder
 {
     /// <summary>Upper bound on atoms × operations, so that a huge or malicious file fails quickly instead of running for hours.</summary>
-    public const long MaxGeneratedSites = 20_000_000;
+    public const long MaxGeneratedSites = 5_000_000;
 
     /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
     public static bool HasAtoms(CifBlock block) =>

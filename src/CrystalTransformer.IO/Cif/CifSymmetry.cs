@@ -137,7 +137,15 @@ internal sealed class CifSymmetry
     {
         SpaceGroupSetting group;
         foreach (var tag in SymbolTags)
-            if (block.TryGet(tag, out var v) && !v.IsMissing && SpaceGroupTable.TryFindBySymbol(v.Text, out group)) return group;
+            if (block.TryGet(tag, out var v) && !v.IsMissing && SpaceGroupTable.TryFindBySymbol(v.Text, out group))
+            {
+                // A symbol pymatgen does not know sends it to the number; where that is the same setting, its order of
+                // operations (and so of equivalent sites) is the number's.
+                if (!SpaceGroupTable.IsPymatgenSymbol(v.Text) && number is int num && SpaceGroupTable.TryFindByNumber(num, out var byNumber)
+                    && byNumber.Id == group.Id)
+                    return byNumber;
+                return group;
+            }
         if (block.TryGetAny(out var hall, out _, HallTags) && SpaceGroupTable.TryFindByHall(hall.Text, out group)) return group;
         if (number is int n && SpaceGroupTable.TryFindByNumber(n, out group))
         {
@@ -157,17 +165,17 @@ internal sealed class CifSymmetry
     {
         if (symbol is not null && SpaceGroupTable.NamesSetting(symbol)) return (found, []);
         var all = SpaceGroupTable.Alternatives(found);
-        if (all.Count < 2 || !all.Contains(found)) return (found, []);
-        if (block.TryGetAny(out var hall, out _, HallTags) && SpaceGroupTable.TryFindByHall(hall.Text, out var byHall) && all.Contains(byHall))
-            return (byHall, []);
+        if (all.Count < 2 || !all.Any(s => s.Id == found.Id)) return (found, []);
+        if (block.TryGetAny(out var hall, out _, HallTags) && SpaceGroupTable.TryFindByHall(hall.Text, out var byHall) && all.Any(s => s.Id == byHall.Id))
+            return (byHall.Id == found.Id ? found : byHall, []);
         bool rhombohedralGroup = all.Any(s => s.UniversalSymbol.EndsWith(":R", StringComparison.Ordinal));
         if (rhombohedralGroup && lattice is not null)
         {
             bool rhombohedralAxes = IsRhombohedralCell(lattice);
             var pick = all.FirstOrDefault(s => s.UniversalSymbol.EndsWith(rhombohedralAxes ? ":R" : ":H", StringComparison.Ordinal));
-            return (pick ?? found, []);
+            return (pick is null || pick.Id == found.Id ? found : pick, []);
         }
-        return (found, all.Where(s => !ReferenceEquals(s, found)).ToArray());
+        return (found, all.Where(s => s.Id != found.Id).ToArray());
     }
 
     private static bool IsRhombohedralCell(Lattice l)

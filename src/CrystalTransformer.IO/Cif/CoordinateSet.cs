@@ -13,7 +13,8 @@ internal sealed class CoordinateSet
     private readonly double _tolerance;
     private readonly int _bins;
     private readonly List<Vec3> _points = new();
-    private Dictionary<long, List<int>>? _grid;
+    private readonly List<int> _candidates = new();
+    private PeriodicBins? _grid;
 
     public CoordinateSet(double tolerance)
     {
@@ -28,11 +29,11 @@ internal sealed class CoordinateSet
     public void Add(Vec3 p)
     {
         _points.Add(p);
-        if (_grid is not null) Insert(_points.Count - 1);
+        if (_grid is not null) _grid.Add(_points.Count - 1, p);
         else if (_points.Count > ScanLimit)
         {
-            _grid = new Dictionary<long, List<int>>();
-            for (int i = 0; i < _points.Count; i++) Insert(i);
+            _grid = new PeriodicBins(_bins, _bins, _bins);
+            for (int i = 0; i < _points.Count; i++) _grid.Add(i, _points[i]);
         }
     }
 
@@ -46,22 +47,9 @@ internal sealed class CoordinateSet
             return -1;
         }
         int best = -1;
-        var (bx, by, bz) = BinOf(p);
-        Span<long> seen = stackalloc long[27];
-        int nSeen = 0;
-        for (int dx = -1; dx <= 1; dx++)
-        for (int dy = -1; dy <= 1; dy++)
-        for (int dz = -1; dz <= 1; dz++)
-        {
-            long key = Key(Mod(bx + dx), Mod(by + dy), Mod(bz + dz));
-            bool dup = false;
-            for (int s = 0; s < nSeen; s++) if (seen[s] == key) { dup = true; break; }
-            if (dup) continue;
-            seen[nSeen++] = key;
-            if (!_grid.TryGetValue(key, out var list)) continue;
-            foreach (int i in list)
-                if ((best < 0 || i < best) && Same(_points[i], p)) best = i;
-        }
+        _grid.Candidates(p, _candidates);
+        foreach (int i in _candidates)
+            if ((best < 0 || i < best) && Same(_points[i], p)) best = i;
         return best;
     }
 
@@ -71,24 +59,4 @@ internal sealed class CoordinateSet
         Close(a.X - b.X) && Close(a.Y - b.Y) && Close(a.Z - b.Z);
 
     private bool Close(double d) => Math.Abs(d - Math.Round(d, MidpointRounding.ToEven)) < _tolerance;
-
-    private void Insert(int i)
-    {
-        var (bx, by, bz) = BinOf(_points[i]);
-        long key = Key(bx, by, bz);
-        if (!_grid!.TryGetValue(key, out var list)) _grid[key] = list = new List<int>(2);
-        list.Add(i);
-    }
-
-    private (int, int, int) BinOf(Vec3 p) => (Bin(p.X), Bin(p.Y), Bin(p.Z));
-
-    private int Bin(double v)
-    {
-        double w = v - Math.Floor(v);
-        return Mod((int)Math.Floor(w * _bins));
-    }
-
-    private int Mod(int i) => ((i % _bins) + _bins) % _bins;
-
-    private long Key(int x, int y, int z) => ((long)x * _bins + y) * _bins + z;
 }

@@ -6,10 +6,16 @@ using System.Text.RegularExpressions;
 
 namespace CrystalTransformer.IO.Cif;
 
-/// <summary>One setting of a space group: its number, symbols and full list of operations.</summary>
-public sealed record SpaceGroupSetting(int Number, string Hall, string HermannMauguin, string UniversalSymbol,
+/// <summary>
+/// One setting of a space group: its number, symbols and full list of operations. <see cref="Id"/> identifies the
+/// setting; two instances with the same id hold the same operations, possibly in another order.
+/// </summary>
+public sealed record SpaceGroupSetting(int Id, int Number, string Hall, string HermannMauguin, string UniversalSymbol,
     IReadOnlyList<SymmetryOperation> Operations)
 {
+    /// <summary>The same setting with its operations as another source lists them (order, translations as written).</summary>
+    public SpaceGroupSetting WithOperations(IReadOnlyList<SymmetryOperation> operations) => this with { Operations = operations };
+
     public override string ToString() => $"{UniversalSymbol} (No. {Number}, {Operations.Count} operations)";
 }
 
@@ -24,8 +30,8 @@ public static partial class SpaceGroupTable
     private sealed class Tables
     {
         public readonly List<SpaceGroupSetting> Settings = new();
-        public readonly Dictionary<string, int> Pymatgen = new(StringComparer.Ordinal);
-        public readonly Dictionary<int, int> ByNumber = new();
+        public readonly Dictionary<string, SpaceGroupSetting> Pymatgen = new(StringComparer.Ordinal);
+        public readonly Dictionary<int, SpaceGroupSetting> ByNumber = new();
         public readonly Dictionary<string, int> Universal = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Folded = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Hall = new(StringComparer.Ordinal);
@@ -57,15 +63,18 @@ public static partial class SpaceGroupTable
         setting = null!;
         string norm = Normalize(symbol);
         if (norm.Length == 0) return false;
-        if (t.Pymatgen.TryGetValue(norm, out int id) || t.Universal.TryGetValue(norm, out id) || t.Alias.TryGetValue(norm, out id))
+        // pymatgen's own choice first, with its order of operations (which decides the order of equivalent sites).
+        if (t.Pymatgen.TryGetValue(norm, out var exact)) { setting = exact; return true; }
+        if (t.Universal.TryGetValue(norm, out int id) || t.Alias.TryGetValue(norm, out id))
         {
             setting = t.Settings[id];
             return true;
         }
         foreach (var candidate in Variants(symbol))
         {
-            if (t.Pymatgen.TryGetValue(candidate, out id) || t.Universal.TryGetValue(candidate, out id)
-                || t.Alias.TryGetValue(candidate, out id) || t.Folded.TryGetValue(candidate.ToLowerInvariant(), out id))
+            if (t.Pymatgen.TryGetValue(candidate, out exact)) { setting = exact; return true; }
+            if (t.Universal.TryGetValue(candidate, out id) || t.Alias.TryGetValue(candidate, out id)
+                || t.Folded.TryGetValue(candidate.ToLowerInvariant(), out id))
             {
                 setting = t.Settings[id];
                 return true;
@@ -73,6 +82,9 @@ public static partial class SpaceGroupTable
         }
         return false;
     }
+
+    /// <summary>True when pymatgen's CifParser itself resolves this symbol (without falling back to the number).</summary>
+    public static bool IsPymatgenSymbol(string symbol) => Data.Value.Pymatgen.ContainsKey(Normalize(symbol));
 
     /// <summary>Looks up a Hall symbol ("-P 2ybc"); letter case and repeated spaces are not significant (single spaces are).</summary>
     public static bool TryFindByHall(string hall, out SpaceGroupSetting setting)
@@ -87,7 +99,7 @@ public static partial class SpaceGroupTable
     public static bool TryFindByNumber(int number, out SpaceGroupSetting setting)
     {
         var t = Data.Value;
-        if (t.ByNumber.TryGetValue(number, out int id)) { setting = t.Settings[id]; return true; }
+        if (t.ByNumber.TryGetValue(number, out var found)) { setting = found; return true; }
         setting = null!;
         return false;
     }
@@ -97,7 +109,7 @@ public static partial class SpaceGroupTable
     {
         var t = Data.Value;
         return t.SettingsOfSymbol.TryGetValue(Normalize(setting.HermannMauguin), out var ids)
-            ? ids.Select(i => t.Settings[i]).ToArray()
+            ? ids.Select(i => i == setting.Id ? setting : t.Settings[i]).ToArray()
             : [setting];
     }
 
@@ -139,6 +151,10 @@ public static partial class SpaceGroupTable
             yield return n[0] + OldCubic().Replace(n[1..], "$1-3", 1);
     }
 
+    /// <summary>The setting with pymatgen's own operations (Q line named in the fourth column), if any.</summary>
+    private static SpaceGroupSetting Ordered(SpaceGroupSetting setting, string[] fields, Dictionary<string, SymmetryOperation[]> ordered) =>
+        fields.Length > 3 && fields[3].Length > 0 ? setting.WithOperations(ordered[fields[3]]) : setting;
+
     private static Tables Load()
     {
         var t = new Tables();
@@ -147,6 +163,7 @@ public static partial class SpaceGroupTable
         using var gz = new GZipStream(stream, CompressionMode.Decompress);
         using var reader = new StreamReader(gz, Encoding.UTF8);
         var symmOpsHalls = new List<(string, int)>();
+        var ordered = new Dictionary<string, SymmetryOperation[]>(StringComparer.Ordinal);
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -156,8 +173,8 @@ public static partial class SpaceGroupTable
             {
                 case "S":
                     var ops = f[6].Split(';').Select(SymmetryOperation.Parse).ToArray();
-                    var setting = new SpaceGroupSetting(int.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4], f[5], ops);
                     int id = t.Settings.Count;
+                    var setting = new SpaceGroupSetting(id, int.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4], f[5], ops);
                     t.Settings.Add(setting);
                     t.Universal.TryAdd(Normalize(setting.UniversalSymbol), id);
                     if (setting.Hall.Length > 0) symmOpsHalls.Add((NormalizeHall(setting.Hall), id));
@@ -166,7 +183,10 @@ public static partial class SpaceGroupTable
                     if (!setting.UniversalSymbol.Contains('(')) list.Add(id);
                     break;
                 case "P":
-                    t.Pymatgen[f[1]] = int.Parse(f[2], CultureInfo.InvariantCulture);
+                    t.Pymatgen[f[1]] = Ordered(t.Settings[int.Parse(f[2], CultureInfo.InvariantCulture)], f, ordered);
+                    break;
+                case "Q":
+                    ordered[f[1]] = f[3].Split(';').Select(SymmetryOperation.Parse).ToArray();
                     break;
                 case "H":
                     t.Hall.TryAdd(NormalizeHall(f[1]), int.Parse(f[2], CultureInfo.InvariantCulture));
@@ -175,14 +195,14 @@ public static partial class SpaceGroupTable
                     t.Alias.TryAdd(f[1], int.Parse(f[2], CultureInfo.InvariantCulture));
                     break;
                 case "N":
-                    t.ByNumber[int.Parse(f[1], CultureInfo.InvariantCulture)] = int.Parse(f[2], CultureInfo.InvariantCulture);
+                    t.ByNumber[int.Parse(f[1], CultureInfo.InvariantCulture)] = Ordered(t.Settings[int.Parse(f[2], CultureInfo.InvariantCulture)], f, ordered);
                     break;
             }
         }
         // spglib's Hall symbols first (authoritative), then those of pymatgen's table.
         foreach (var (hall, id) in symmOpsHalls) t.Hall.TryAdd(hall, id);
         // Case-insensitive look-ups keep pymatgen's choice first, then the settings' own symbols, then spglib's spellings.
-        foreach (var (key, id) in t.Pymatgen) t.Folded.TryAdd(key.ToLowerInvariant(), id);
+        foreach (var (key, found) in t.Pymatgen) t.Folded.TryAdd(key.ToLowerInvariant(), found.Id);
         for (int i = 0; i < t.Settings.Count; i++)
         {
             t.Folded.TryAdd(Normalize(t.Settings[i].UniversalSymbol).ToLowerInvariant(), i);

@@ -100,3 +100,20 @@ public class UaeTests
         Assert.Throws<InputError>(() => UaeExtraction.FromTorchCheckpoint(junk));
     }
 }
+
+public class ShippedUaeTests
+{
+    [Theory]
+    [InlineData("ct-uae-perov5-st", 56)]
+    [InlineData("ct-uae-perov5-mt", 56)]
+    [InlineData("ct-uae-mp", 86)]
+    public void ShippedTablesResolveByName(string name, int trained)
+    {
+        var table = ElementTableIO.Load(name);
+        Assert.Equal(128, table.Dimension);
+        Assert.Equal(trained, table.Trained.Count);
+        Assert.Equal(100 - trained, table.Untrained.Count);
+        Assert.True(table.IsTrained(PeriodicTable.Get("O")));
+        Assert.True(table.IsUntrained(PeriodicTable.Get("He")));
+    }
+}

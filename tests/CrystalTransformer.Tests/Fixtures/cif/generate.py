@@ -245,14 +245,18 @@ def shelx(src):
     return "\n".join(out) + "\n"
 
 
-def hm_only(src, spelling=None, tag="_symmetry_space_group_name_H-M"):
-    out = [f"data_{src.name}_hm", f"{tag} '{spelling or src.hm}'"] + cell_lines(src.lattice)
-    out += ["loop_", "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z",
-            "_atom_site_occupancy"]
+def atom_loop(src, sep="_"):
+    """The asymmetric unit as label, type, x, y, z, occupancy (one row per species of a mixed site)."""
+    out = ["loop_"] + [f"_atom_site{sep}{c}" for c in ("label", "type_symbol", "fract_x", "fract_y", "fract_z", "occupancy")]
     for label, sp, (x, y, z), _ in src.sites:
         for k, (el, occ) in enumerate(species_items(sp)):
             out.append(f"{label if k == 0 else el + 'b'} {el} {x:.5f} {y:.5f} {z:.5f} {occ:g}")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def hm_only(src, spelling=None, tag="_symmetry_space_group_name_H-M"):
+    out = [f"data_{src.name}_hm", f"{tag} '{spelling or src.hm}'"] + cell_lines(src.lattice)
+    return "\n".join(out + atom_loop(src)) + "\n"
 
 
 def hall_only(src):
@@ -289,12 +293,7 @@ def cif2_dotted(src):
     out = ["#\\#CIF_2.0", f"data_{src.name}"] + cell_lines(src.lattice, dotted=True)
     out += [f"_space_group.name_H-M_alt '{src.hm}'", "loop_", "_space_group_symop.id", "_space_group_symop.operation_xyz"]
     out += [f"{i + 1} '{xyz(op)}'" for i, op in enumerate(src.ops())]
-    out += ["loop_", "_atom_site.label", "_atom_site.type_symbol", "_atom_site.fract_x", "_atom_site.fract_y", "_atom_site.fract_z",
-            "_atom_site.occupancy"]
-    for label, sp, (x, y, z), _ in src.sites:
-        for k, (el, occ) in enumerate(species_items(sp)):
-            out.append(f"{label if k == 0 else el + 'b'} {el} {x:.5f} {y:.5f} {z:.5f} {occ:g}")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + atom_loop(src, sep=".")) + "\n"
 
 
 def pauling(src):
@@ -490,6 +489,7 @@ def expected_real():
         "_symmetry_space_group_name_H-M P2_1/n", "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x+1/2,y+1/2,-z+1/2\n-x,-y,-z\nx+1/2,-y+1/2,z+1/2")
     out["cod_1100107_P21n_labels_only.cif"] = values(Structure.from_str(p21n, fmt="cif"))
     out["cod_1010800_no_sites.cif"] = {"error": "no atom sites (coordinates are '?')"}
+    out["cod_9015328_amcsd_hm_only.cif"] = values(Structure.from_file(os.path.join(REAL, "cod_9015328_amcsd.cif")))
     return out
 
 
@@ -501,6 +501,7 @@ NOTES = {
     "cod_1011060_graphite_C0.cif": "no _atom_site_label column: pymatgen fails (KeyError); the type symbols name the atoms",
     "cod_1100910_simple_fractions.cif": "coordinates written as 1/4: pymatgen fails; read as 0.25",
     "nh4cl_deuterated.deuterated.cif": "deuterium: pymatgen keeps D as a species (formula D8 N1 Cl1); read as hydrogen",
+    "cod_9015328_amcsd_hm_only.cif": "the COD entry without its operation list: pymatgen does not know 'R__-3 __ m :H__'",
 }
 
 if __name__ == "__main__":

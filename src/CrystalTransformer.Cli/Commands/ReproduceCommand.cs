@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using CrystalTransformer.Reproduce;
+using CrystalTransformer.Reproduce.Report;
+using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
+
+namespace CrystalTransformer.Cli.Commands;
+
+/// <summary><c>ct reproduce</c>: the paper's experiments and the comparisons it lacks, with an HTML report.</summary>
+public static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "the short profile (default): CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD 300 and perov5 1,000, 3 seeds, short budget; uses the shipped ct-UAEs and never pretrains" };
+        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs" };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "filter the grid: FIELD=V1,V2 (or FIELD!=...) terms, space-separated, all must hold; fields model, embedding, mode, dataset, target, size, seed; * is a wildcard. " +
+                          "Example: --only \"model=cgcnn embedding=cgcnn92,ct-uae-* size!=all\"",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var shard = new Option<string?>("--shard") { Description = "run only slice K of N of the grid (K = 1..N), e.g. --shard $SLURM_ARRAY_TASK_ID/8" };
+        var output = new Option<string>("--out") { Description = "output folder: results.db, runs/, report/", DefaultValueFactory = _ => Path.Combine("runs", "reproduce") };
+        var merge = new Option<string[]>("--merge") { Description = "join the results of these output folders (shards) into --out and write the report; trains nothing", AllowMultipleArgumentsPerToken = true };
+        var threads = new Option<int>("--threads") { Description = "torch threads per run (0 = libtorch default)", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var uaeCache = new Option<string?>("--uae-cache") { Description = "folder of pretrained ct-UAEs (default OUT/uae); shards of one grid can share one" };
+        var ignoreShipped = new Option<bool>("--ignore-shipped") { Description = "with --full: pretrain every ct-UAE even where a shipped table's data and targets match" };
+        var pretrainOnly = new Option<bool>("--pretrain-only") { Description = "only step 1: make the ct-UAEs the selected cells need, then stop" };
+        var reportOnly = new Option<bool>("--report-only") { Description = "write OUT/report from OUT/results.db without training" };
+        var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
+        var list = new Option<bool>("--list") { Description = "print the selected cells (model/dataset/target/size/embedding/mode/seed) and stop" };
+
+        var command = new Command("reproduce", "Train the back-ends with every element table on the built-in data (resumable, shardable) and write OUT/report/index.html.")
+        {
+            quick, full, only, shard, output, merge, threads, device, uaeCache, ignoreShipped, pretrainOnly, reportOnly, quiet, list,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            string commandLine = "ct " + string.Join(" ", p.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
+            string outDir = p.GetValue(output)!;
+            var log = p.GetValue(quiet) ? TextWriter.Null : Console.Out;
+            if (p.GetValue(merge) is { Length: > 0 } inputs)
+            {
+                var (added, present, report) = Reproduction.Merge(inputs, outDir, commandLine, log);
+                log.WriteLine($"{added} run(s) merged into {Path.Combine(outDir, ResultsStore.FileName)} ({present} already present)");
+                return 0;
+            }
+            if (p.GetValue(reportOnly))
+            {
+                string db = Path.Combine(outDir, ResultsStore.FileName);
+                if (!File.Exists(db)) throw new InputError("no results store to report on", db);
+                using var store = ResultsStore.Open(db);
+                log.WriteLine($"report: {ReportWriter.Write(store, Path.Combine(outDir, Reproduction.ReportFolder), commandLine)}");
+                return 0;
+            }
+            if (p.GetValue(quick) && p.GetValue(full)) throw new InputError("choose one of --quick and --full");
+            var options = new ReproduceOptions
+            {
+                Profile = Profiles.Get(p.GetValue(full) ? "full" : "quick"),
+                Filter = GridFilter.Parse(p.GetValue(only) ?? []),
+                Shard = p.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.Whole,
+                Output = outDir,
+                UaeCache = p.GetValue(uaeCache),
+                Threads = p.GetValue(threads),
+                Device = p.GetValue(device)!,
+                PretrainOnly = p.GetValue(pretrainOnly),
+                IgnoreShippedUaes = p.GetValue(ignoreShipped),
+                Progress = TrainingProgress.Default(p.GetValue(quiet)),
+                CommandLine = commandLine,
+            };
+            if (p.GetValue(list))
+            {
+                var cells = Reproduction.Select(options);
+                foreach (var cell in cells) Console.WriteLine(cell.Key);
+                Console.WriteLine($"{cells.Count} cell(s) of the {options.Profile.Name} profile ({options.Profile.Expand().Count} in all)");
+                return 0;
+            }
+            var summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log).Run();
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{summary.Cells} cell(s): {summary.AlreadyFinished} already finished, {summary.Ran - summary.Failed} trained now, {summary.Failed} failed; {summary.WallSeconds / 60:0.0} min"));
+            if (summary.Failed > 0) Console.Error.WriteLine($"ct: {summary.Failed} cell(s) failed (listed in the report); run the same command again to retry them");
+            return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Pretrains a ct-UAE through the code path of <c>ct pretrain</c> (recipe defaults, the data's own split).</summary>
+    private sealed class FrontEndPretrainer(ProgressMode progress) : IUaePretrainer
+    {
+        public void Pretrain(UaeSpec spec, string runDirectory, bool resume, int threads, string device)
+        {
+            var recipe = Recipes.Get(spec.Recipe, spec.Targets.Count, PretrainData.IsComposition(spec.Data));
+            var training = recipe.Training with
+            {
+                Epochs = recipe.DefaultEpochs,
+                Seed = spec.Seed,
+                WarmupEpochs = Math.Min(recipe.Training.WarmupEpochs, 0.1 * recipe.DefaultEpochs),
+            };
+            var pretrain = new PretrainSpec(spec.Data, [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
+            PretrainCommand.Run(pretrain, threads, device, resume, progress);
+        }
+    }
+}
