@@ -26,6 +26,36 @@ public static partial class PythonReference
         return p.ExitCode == 0 && m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>
+    /// Runs a script with <paramref name="threads"/> OpenMP threads and returns every "NAME = N/s" it printed, by NAME
+    /// (empty when Python or the repository is missing or the script failed).
+    /// </summary>
+    public static Dictionary<string, double> Rates(string script, int threads, params string[] args)
+    {
+        var rates = new Dictionary<string, double>(StringComparer.Ordinal);
+        string? root = FindRepositoryRoot();
+        if (root is null || !File.Exists(Python)) { Console.WriteLine("Python reference skipped (no /usr/bin/python3 or repository)"); return rates; }
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        psi.ArgumentList.Add(Path.Combine(root, script));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        using var p = Process.Start(psi)!;
+        var error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Console.Write(output);
+        if (p.ExitCode != 0) { Console.WriteLine($"Python reference failed: {error.Result.Trim().Split('\n').LastOrDefault()}"); return rates; }
+        foreach (Match m in NamedRateRegex().Matches(output))
+            rates[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        return rates;
+    }
+
+    /// <summary>The repository root (the folder with the ct launcher and bench/), found above the benchmark binary.</summary>
+    public static string? RepositoryRoot => FindRepositoryRoot();
+
+    [GeneratedRegex(@"([A-Za-z][A-Za-z-]*) = ([0-9.]+)/s")]
+    private static partial Regex NamedRateRegex();
+
     private static string? FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -155,9 +155,9 @@ public static class ReportWriter
     {
         if (list.Count == 0) return "no comparable runs";
         int helps = list.Count(p => p.Verdict == "helps"), hurts = list.Count(p => p.Verdict == "hurts");
-        int lower = list.Count(p => p.MeanDifference < 0);
-        return $"significantly better in {helps} of {list.Count} setting(s), significantly worse in {hurts}, no significant difference in {list.Count - helps - hurts} " +
-               $"(lower mean MAE in {lower} of {list.Count})";
+        int untested = list.Count(p => p.N < 2), lower = list.Count(p => p.MeanDifference < 0);
+        return $"significantly better in {helps} of {list.Count} setting(s), significantly worse in {hurts}, no significant difference in {list.Count - helps - hurts - untested}" +
+               (untested > 0 ? $", fewer than 2 paired seeds (not tested) in {untested}" : "") + $" (lower mean MAE in {lower} of {list.Count})";
     }
 
     private static string PairCells(Paired? p) => p is null ? "<td></td><td></td><td></td><td></td>"
