@@ -26,6 +26,8 @@ internal static partial class CifStructureBuilder
             throw new InputError($"site tolerance must be between 0 and 0.5 (fractional), got {options.SiteTolerance}", source);
         if (!(options.OccupancyTolerance >= 1 && double.IsFinite(options.OccupancyTolerance)))
             throw new InputError($"occupancy tolerance must be 1 or more, got {options.OccupancyTolerance}", source);
+        if (block.TryGet("_cell_modulation_dimension", out var modulation) && CifNumber.TryParse(modulation, out double dims) && dims > 0)
+            throw new InputError($"incommensurately modulated structure (_cell_modulation_dimension {modulation.Text}): superspace symmetry is not supported", source, modulation.Line);
         var lattice = CifLattice.Read(block, source, warn);
         var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);

@@ -112,6 +112,12 @@ public class CifBadInputTests
     }
 
     [Fact]
+    public void ModulatedStructuresAreRefusedRatherThanReadAsTheirAverageCell() =>
+        // Superspace operations (x1,x2,x3,x4) are not read; the average-cell atoms alone are not the structure.
+        Fails(Good.Replace("_cell_angle_gamma 90", "_cell_angle_gamma 90\n_cell_modulation_dimension 1"),
+            "test.cif:8: incommensurately modulated structure (_cell_modulation_dimension 1)");
+
+    [Fact]
     public void AnUnclosedTextFieldNamesWhereItStarts() =>
         Fails(Good + "\n_publ_section_title\n;\nnever closed", "text field opened with ';' at line 18 is never closed");
 
