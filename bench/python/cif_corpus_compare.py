@@ -8,6 +8,12 @@ Every *.cif / *.mcif (also .gz) under the given folders is read by both; the scr
 the disagreements by kind: formula, reduced formula, site count, lattice parameters (relative 1e-4), volume (relative
 1e-3), order, and an error on one side only. pymatgen's answers (and its warnings) are cached next to the report
 (keyed by path, size and modification time), since they do not change when our reader does; `--no-cache` ignores it.
+bench/python/cif_corpus_build.py assembles a corpus of about 11,000 real files from Debian packages.
+
+Reading the report: pymatgen is the reference, not the truth. Disagreements fall into three kinds: our reader is wrong;
+the installed pymatgen differs from newer releases (2022.11 keeps deuterium as "D" where newer releases print H, and
+accepts a loop whose values are not a whole number of rows where newer ones refuse the file); or pymatgen fails or
+misreads in every release (README.md lists the cases where we deliberately read the structure the file describes).
 """
 import argparse
 import gzip
