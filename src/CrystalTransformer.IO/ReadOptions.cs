@@ -11,6 +11,12 @@ public sealed record ReadOptions
     /// <summary>CIF: fractional distance under which symmetry-generated sites are merged (pymatgen's site_tolerance).</summary>
     public double SiteTolerance { get; init; } = 1e-4;
 
+    /// <summary>
+    /// CIF: a site whose occupancies add up to more than 1 but not more than this is scaled down to 1; above it the file
+    /// is refused (pymatgen's occupancy_tolerance; the default 1 refuses every overfilled site, as pymatgen does).
+    /// </summary>
+    public double OccupancyTolerance { get; init; } = 1.0;
+
     /// <summary>POSCAR: species for VASP 4 files that have no species line.</summary>
     public IReadOnlyList<string>? Species { get; init; }
 

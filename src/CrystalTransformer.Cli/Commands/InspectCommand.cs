@@ -19,7 +19,7 @@ public static class InspectCommand
     {
         var files = new Argument<string[]>("files")
         {
-            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine) or CGCNN folders",
+            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine), CGCNN folders, other folders (every crystal file under them) or quoted patterns such as 'dir/*.cif'",
             Arity = ArgumentArity.OneOrMore,
         };
         var json = new Option<bool>("--json") { Description = "one JSON object per line and structure: file, formula, reduced_formula, n_sites, a, b, c, alpha, beta, gamma, volume, density, is_ordered (error when the file failed)" };
@@ -31,9 +31,14 @@ public static class InspectCommand
             Description = "refuse files larger than this many MB (on disk and after decompression)",
             DefaultValueFactory = _ => 256,
         };
+        var occupancyTolerance = new Option<double>("--occupancy-tolerance")
+        {
+            Description = "CIF: scale down sites whose occupancies add up to more than 1 but at most this (default 1: such files are refused, as pymatgen does)",
+            DefaultValueFactory = _ => 1.0,
+        };
         var command = new Command("inspect", "Show what crystal files hold: formula, sites, lattice, volume, density, order, optionally neighbours.")
         {
-            files, json, neighbors, allBlocks, format, maxSize,
+            files, json, neighbors, allBlocks, format, maxSize, occupancyTolerance,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -41,12 +46,21 @@ public static class InspectCommand
             if (radius is double r && !(r > 0 && double.IsFinite(r))) throw new InputError($"--neighbors must be a positive distance in Å, got {r}");
             double mb = p.GetValue(maxSize);
             if (!(mb > 0)) throw new InputError($"--max-size must be positive, got {mb}");
+            double occupancy = p.GetValue(occupancyTolerance);
+            if (!(occupancy >= 1 && double.IsFinite(occupancy))) throw new InputError($"--occupancy-tolerance must be 1 or more, got {occupancy}");
             var settings = new Settings(p.GetValue(json), radius, p.GetValue(format), (long)(mb * 1024 * 1024),
-                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024) });
+                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024), OccupancyTolerance = occupancy });
             return Run(p.GetValue(files)!, settings, Console.Out);
         }));
         return command;
     }
+
+    /// <summary>One line per object; file names and messages keep their characters ("+", "'", non-ASCII) instead of \\u escapes.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public sealed record Settings(bool Json, double? NeighborRadius, string? Format, long MaxBytes, ReadOptions Options);
 
@@ -54,7 +68,7 @@ public static class InspectCommand
     public static int Run(IEnumerable<string> files, Settings settings, TextWriter output)
     {
         bool anyFailed = false, anyBug = false;
-        foreach (var file in files)
+        foreach (var file in Expand(files))
         {
             int shown = 0;
             try
@@ -73,7 +87,7 @@ public static class InspectCommand
             {
                 anyFailed = true;
                 string message = e is InputError ? e.Message : $"{file}: {e.Message}";
-                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message.ReplaceLineEndings(" ") }.ToJsonString());
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message.ReplaceLineEndings(" ") }.ToJsonString(JsonOptions));
                 else output.WriteLine($"{file}\n  error: {message.ReplaceLineEndings(" ")}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -81,12 +95,51 @@ public static class InspectCommand
                 // A bug must not stop the other files; it is reported, and the exit code says "internal error".
                 anyBug = true;
                 string message = $"{file}: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
-                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message }.ToJsonString());
+                if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = message }.ToJsonString(JsonOptions));
                 else output.WriteLine($"{file}\n  error: {message}");
             }
             output.Flush();
         }
         return anyBug ? CommandRunner.ExitInternalError : anyFailed ? CommandRunner.ExitInputError : 0;
+    }
+
+    /// <summary>
+    /// The files to inspect: a CGCNN folder stays one entry (its reader walks id_prop.csv); any other folder stands for
+    /// the crystal files under it, and a pattern the shell left unexpanded ("dir/*.cif") for the files it matches,
+    /// both in ordinal name order. Anything else is passed through, so a missing file is reported as such.
+    /// </summary>
+    public static IEnumerable<string> Expand(IEnumerable<string> arguments)
+    {
+        foreach (var arg in arguments)
+        {
+            if (Directory.Exists(arg) && !CgcnnFolder.IsCgcnnFolder(arg))
+            {
+                var found = Directory.EnumerateFiles(arg, "*", SearchOption.AllDirectories).Where(IsCrystalFileName)
+                    .OrderBy(f => f, StringComparer.Ordinal).ToList();
+                if (found.Count == 0) yield return arg; // reported by the reader: a folder with nothing to read
+                foreach (var f in found) yield return f;
+            }
+            else if (!File.Exists(arg) && !Directory.Exists(arg) && Path.GetFileName(arg).IndexOfAny(['*', '?']) >= 0)
+            {
+                string dir = Path.GetDirectoryName(arg) is { Length: > 0 } d ? d : ".";
+                var matches = Directory.Exists(dir)
+                    ? Directory.EnumerateFiles(dir, Path.GetFileName(arg)).OrderBy(f => f, StringComparer.Ordinal).ToList()
+                    : [];
+                if (matches.Count == 0) yield return arg;
+                foreach (var m in matches) yield return m;
+            }
+            else yield return arg;
+        }
+    }
+
+    private static readonly string[] CrystalExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".xyz", ".extxyz"];
+
+    private static bool IsCrystalFileName(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        return CrystalExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))
+            || name.StartsWith("poscar", StringComparison.Ordinal) || name.StartsWith("contcar", StringComparison.Ordinal);
     }
 
     private static void CheckSize(string file, long maxBytes)
@@ -132,7 +185,7 @@ public static class InspectCommand
             o["neighbor_counts"] = new JsonArray(counts.Select(c => (JsonNode)c).ToArray());
             o["nearest_distances"] = new JsonArray(nearest.Select(d => d is double v ? (JsonNode)v : null).ToArray());
         }
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        return o.ToJsonString(JsonOptions);
     }
 
     private static void WriteText(TextWriter w, string file, Structure s, (int[] Counts, double?[] Nearest)? neighbours, double? radius)

@@ -63,15 +63,16 @@ public static class CifParser
                     var values = new List<CifValue>();
                     while (token.Kind == Kind.Value) { values.Add(token.AsValue); token = lexer.Next(); }
                     if (block is null) { WarnOutside(ref warnedOutside, loopLine); break; }
+                    // A loop without tags, without values or with a partial last row is a truncated or misaligned
+                    // file; pymatgen (the reference) refuses the whole file then, and so do we: the row split is unknowable.
                     if (tags.Count == 0)
-                    {
-                        warning?.Invoke(InputError.Format("loop_ without tags is ignored", source, loopLine));
-                        break;
-                    }
+                        throw new InputError("loop_ has no tags", source, loopLine);
                     var loop = new CifLoop(tags, values, loopLine);
+                    if (values.Count == 0)
+                        throw new InputError($"loop of {tags[0]} has no values (truncated file?)", source, loopLine);
                     if (!loop.IsComplete)
-                        warning?.Invoke(InputError.Format(
-                            $"loop of {tags[0]} has {values.Count} values, not a multiple of its {tags.Count} tags", source, loopLine));
+                        throw new InputError(
+                            $"loop of {tags[0]} has {values.Count} values, not a multiple of its {tags.Count} tags (truncated or misaligned)", source, loopLine);
                     block.AddLoop(loop);
                     break;
                 }

@@ -24,6 +24,8 @@ internal static partial class CifStructureBuilder
         var warn = options.Warning;
         if (!(options.SiteTolerance >= 0 && options.SiteTolerance < 0.5))
             throw new InputError($"site tolerance must be between 0 and 0.5 (fractional), got {options.SiteTolerance}", source);
+        if (!(options.OccupancyTolerance >= 1 && double.IsFinite(options.OccupancyTolerance)))
+            throw new InputError($"occupancy tolerance must be 1 or more, got {options.OccupancyTolerance}", source);
         var lattice = CifLattice.Read(block, source, warn);
         var symmetry = CifSymmetry.Read(block, source, warn, lattice.Lattice);
         var atoms = ReadAtoms(block, source, lattice, warn);
@@ -31,9 +33,8 @@ internal static partial class CifStructureBuilder
             throw new InputError("no atom site with positive occupancy", source, block.Line);
         if ((long)atoms.Count * symmetry.Operations.Count > MaxGeneratedSites)
             throw new InputError($"{atoms.Count} atom sites × {symmetry.Operations.Count} symmetry operations would generate more than {MaxGeneratedSites:N0} sites", source, block.Line);
-        var sites = Expand(atoms, symmetry.Operations, options.SiteTolerance);
+        var sites = Expand(atoms, symmetry.Operations, options, source);
         sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
-        WarnOverfilled(sites, source, block, warn);
         WarnOverlaps(sites, lattice.Lattice, source, block, warn);
         var structure = new Structure(lattice.Lattice, sites, id, info: Info(block, symmetry));
         return structure;
@@ -48,7 +49,16 @@ internal static partial class CifStructureBuilder
     }
 
     /// <summary>One row of the atom-site loop after element and occupancy parsing.</summary>
-    private sealed record AtomRow(string Label, Element Element, double? Oxidation, double Occupancy, Vec3 Frac, int Line);
+    private sealed record AtomRow(string Label, Element Element, double? Oxidation, double Occupancy, Vec3 Frac, int Line)
+    {
+        /// <summary>Hydrogens the name implies but the file does not place ("Wat": 2, "O-H": 1), as pymatgen counts them.</summary>
+        public int ImplicitHydrogens { get; init; }
+    }
+
+    /// <summary>pymatgen's get_num_implicit_hydrogens: by the first three characters of the type symbol, else of the label.</summary>
+    private static int ImplicitHydrogens(string name) =>
+        name.StartsWith("Wat", StringComparison.Ordinal) || name.StartsWith("wat", StringComparison.Ordinal) ? 2
+        : name.StartsWith("O-H", StringComparison.Ordinal) ? 1 : 0;
 
     private static List<AtomRow> ReadAtoms(CifBlock block, string source, CifLattice lattice, Action<string>? warn)
     {
@@ -107,7 +117,11 @@ internal static partial class CifStructureBuilder
             var element = CifSpecies.ParseElement(symbolText)
                 ?? throw new InputError($"unknown element '{symbolText}' in atom site {label}", source, typeValue?.Line ?? line);
             double? oxidation = Oxidation(oxidationTable, symbolText, element);
-            if (occupancy > 0) rows.Add(new AtomRow(label, element, oxidation, occupancy, frac, line));
+            if (occupancy > 0)
+                rows.Add(new AtomRow(label, element, oxidation, occupancy, frac, line)
+                {
+                    ImplicitHydrogens = ImplicitHydrogens(types is not null ? types[i].Text : label),
+                });
         }
         foreach (var row in extra) if (row.Occupancy > 0) rows.Add(row);
         return rows;
@@ -189,6 +203,7 @@ internal static partial class CifStructureBuilder
     {
         public readonly List<(Element Element, double? Oxidation, double Amount)> Items = new();
         public string Label = "";
+        public int Line;
 
         public void Add(Element e, double? ox, double amount)
         {
@@ -248,8 +263,9 @@ internal static partial class CifStructureBuilder
     /// (making a disordered site) or starts a new one; positions with equal species are expanded together, dropping
     /// images that coincide (site tolerance, periodic); finally sites are sorted by electronegativity.
     /// </summary>
-    private static Site[] Expand(List<AtomRow> rows, IReadOnlyList<SymmetryOperation> ops, double tolerance)
+    private static Site[] Expand(List<AtomRow> rows, IReadOnlyList<SymmetryOperation> ops, ReadOptions options, string source)
     {
+        double tolerance = options.SiteTolerance;
         var keys = new CoordinateSet(tolerance);
         var species = new List<SiteSpecies>();
         foreach (var row in rows)
@@ -264,12 +280,19 @@ internal static partial class CifStructureBuilder
             if (match < 0)
             {
                 keys.Add(row.Frac);
-                var s = new SiteSpecies { Label = row.Label };
+                var s = new SiteSpecies { Label = row.Label, Line = row.Line };
                 s.Add(row.Element, row.Oxidation, row.Occupancy);
+                if (row.ImplicitHydrogens > 0) s.Add(Hydrogen, null, row.ImplicitHydrogens);
                 species.Add(s);
             }
-            else species[match].Add(row.Element, row.Oxidation, row.Occupancy);
+            else
+            {
+                species[match].Add(row.Element, row.Oxidation, row.Occupancy);
+                if (row.ImplicitHydrogens > 0) species[match].Add(Hydrogen, null, row.ImplicitHydrogens);
+            }
         }
+
+        for (int i = 0; i < species.Count; i++) CheckOccupancy(species[i], keys[i], options.OccupancyTolerance, source);
 
         // pymatgen sorts the positions by composition (a stable sort) and groups equal neighbours; the order of the
         // groups matters for the final electronegativity sort when some keys are NaN (noble gases).
@@ -299,6 +322,34 @@ internal static partial class CifStructureBuilder
             }
         }
         return SortLikePymatgen(sites);
+    }
+
+    private static readonly Element Hydrogen = PeriodicTable.Get(1);
+
+    /// <summary>
+    /// pymatgen's occupancy rules for one position: a position holding only O and H is water or hydroxide (a "Wat"
+    /// oxygen with its implied hydrogens, or O and H rows at one point), kept as its oxygen (hydrogen positions are not known);
+    /// implied hydrogens at a position shared with another element count as full atoms, and overfill it; a total occupancy above the
+    /// tolerance (1 by default) makes the file unreadable; one above 1 but within the tolerance is scaled down to 1.
+    /// </summary>
+    private static void CheckOccupancy(SiteSpecies sp, Vec3 position, double occupancyTolerance, string source)
+    {
+        // (pymatgen compares elements, so species with oxidation states never match this rule)
+        if (sp.Items.Count > 1 && sp.Items.All(t => t.Element.Z is 1 or 8 && t.Oxidation is null)
+            && sp.Items.Any(t => t.Element.Z == 1) && sp.Items.Any(t => t.Element.Z == 8))
+            sp.Items.RemoveAll(t => t.Element.Z == 1);
+        double total = 0;
+        foreach (var t in sp.Items) total += t.Amount; // in species order, as Python's sum() adds them
+        if (total > occupancyTolerance)
+        {
+            string who = string.Join(" + ", sp.Items.Select(t => $"{t.Element.Symbol} {t.Amount.ToString("0.####", CultureInfo.InvariantCulture)}"));
+            string at = $"({position.X.ToString("0.####", CultureInfo.InvariantCulture)}, {position.Y.ToString("0.####", CultureInfo.InvariantCulture)}, {position.Z.ToString("0.####", CultureInfo.InvariantCulture)})";
+            throw new InputError($"site {sp.Label} at {at} has total occupancy {total.ToString("0.#####", CultureInfo.InvariantCulture)} ({who}), more than 1" +
+                (occupancyTolerance > 1 ? $" and the occupancy tolerance {occupancyTolerance.ToString(CultureInfo.InvariantCulture)}" : "") +
+                "; allow rescaling with a larger occupancy tolerance (ct inspect --occupancy-tolerance)", source, sp.Line);
+        }
+        if (total > 1)
+            for (int i = 0; i < sp.Items.Count; i++) sp.Items[i] = sp.Items[i] with { Amount = sp.Items[i].Amount / total };
     }
 
     /// <summary>A stable merge sort by a "less than" predicate (a consistent order, so any stable sort agrees with Python's).</summary>
@@ -373,7 +424,10 @@ internal static partial class CifStructureBuilder
         double bestClosest = closest;
         foreach (var alt in symmetry.Alternatives)
         {
-            var trial = Expand(atoms, alt.Operations, options.SiteTolerance);
+            Site[] trial;
+            try { trial = Expand(atoms, alt.Operations, options, source); }
+            catch (InputError) { continue; } // overfilled sites: atoms coincide in this setting, so it is not the one
+
             if (trial.Length > sites.Length) continue;
             double d = ClosestHeavyAtoms(trial, lattice);
             bool clearlyBetter = d > Math.Max(closest * 1.15, closest + 0.1) || (closest < OverlapDistance && d >= OverlapDistance);
@@ -400,14 +454,6 @@ internal static partial class CifStructureBuilder
         var ordered = sites.Where(s => s.IsOrdered).ToArray();
         if (ClosePairs.Closest(lattice, ordered.Select(s => s.Frac).ToArray(), OverlapDistance) is { } p)
             warn(InputError.Format($"atoms {ordered[p.I].Describe()} and {ordered[p.J].Describe()} are only {p.Distance:0.###} Å apart (overlapping sites)", source, block.Line));
-    }
-
-    private static void WarnOverfilled(IReadOnlyList<Site> sites, string source, CifBlock block, Action<string>? warn)
-    {
-        if (warn is null) return;
-        var over = sites.FirstOrDefault(s => s.TotalOccupancy > 1 + 1e-8);
-        if (over is not null)
-            warn(InputError.Format($"site {over.Describe()} has total occupancy {over.TotalOccupancy:0.####} > 1 (kept as given)", source, block.Line));
     }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";

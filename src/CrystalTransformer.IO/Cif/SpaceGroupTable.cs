@@ -123,6 +123,9 @@ public static partial class SpaceGroupTable
     [GeneratedRegex(@"\(?\s*origin\s*(choice)?\s*(?<n>[12])\s*\)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OriginPhrase();
 
+    [GeneratedRegex(@"\{[^}]*\}", RegexOptions.CultureInvariant)]
+    private static partial Regex BraceNote();
+
     [GeneratedRegex(@"([mnadbce])3", RegexOptions.CultureInvariant)]
     private static partial Regex OldCubic();
 
@@ -130,6 +133,8 @@ public static partial class SpaceGroupTable
     private static IEnumerable<string> Variants(string symbol)
     {
         string s = symbol.Trim().Trim('\'', '"').Trim();
+        // Notes in braces ("R 3 c {rhombohedral axes}") are dropped; the cell then decides the axes.
+        s = BraceNote().Replace(s, " ").Trim();
         var m = OriginPhrase().Match(s);
         if (m.Success) s = s.Remove(m.Index, m.Length).Trim() + ":" + m.Groups["n"].Value;
         // ICSD: "F d -3 m Z" (origin 2), "S" (origin 1), "R -3 m H" / "R" (axes).

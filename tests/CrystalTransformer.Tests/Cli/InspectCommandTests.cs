@@ -140,4 +140,41 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Contains(command.Options, o => o.Name == "--neighbors");
         Assert.False(string.IsNullOrWhiteSpace(command.Description));
     }
+
+    [Fact]
+    public void FoldersAndUnexpandedPatternsStandForTheCrystalFilesInThem()
+    {
+        string plain = Path.Combine(_dir, "plain");
+        Directory.CreateDirectory(Path.Combine(plain, "sub"));
+        File.Copy(Sample("1000041.cif"), Path.Combine(plain, "b.cif"));
+        File.Copy(Sample("1000050.cif"), Path.Combine(plain, "sub", "a.cif"));
+        File.WriteAllText(Path.Combine(plain, "notes.txt"), "not a crystal");
+        var expanded = InspectCommand.Expand([plain, Path.Combine(plain, "*.cif"), Path.Combine(_dir, "none", "*.cif")]).ToList();
+        Assert.Equal([Path.Combine(plain, "b.cif"), Path.Combine(plain, "sub", "a.cif"), Path.Combine(plain, "b.cif"),
+                      Path.Combine(_dir, "none", "*.cif")], expanded);
+        var (code, lines) = Run([plain]);
+        Assert.Equal(0, code);
+        Assert.Equal(2, lines.Count);
+        // A CGCNN folder stays one entry: its reader follows id_prop.csv.
+        string cgcnn = Path.Combine(_dir, "cgcnn");
+        Directory.CreateDirectory(cgcnn);
+        File.WriteAllText(Path.Combine(cgcnn, "id_prop.csv"), "x,1.0\n");
+        Assert.Equal([cgcnn], InspectCommand.Expand([cgcnn]));
+    }
+
+    [Fact]
+    public void OverfilledSitesAreRefusedUnlessTheOccupancyToleranceAllowsRescaling()
+    {
+        string file = Path.Combine(_dir, "over.cif");
+        File.WriteAllText(file, "data_o\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n_cell_angle_beta 90\n" +
+                                "_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n" +
+                                "_atom_site_occupancy\nFe1 0 0 0 0.6\nNi1 0 0 0 0.5\n");
+        var (code, lines) = Run([file]);
+        Assert.Equal(1, code);
+        Assert.Contains("total occupancy 1.1 (Fe 0.6 + Ni 0.5), more than 1", lines[0].GetProperty("error").GetString());
+        var output = new StringWriter();
+        Assert.Equal(0, InspectCommand.Run([file], new InspectCommand.Settings(true, null, null, 256 << 20,
+            ReadOptions.Default with { OccupancyTolerance = 1.2 }), output));
+        Assert.Contains("\"is_ordered\":false", output.ToString());
+    }
 }

@@ -54,7 +54,7 @@ public class CifBadInputTests
     [InlineData("Cl1 Cl 0.5 0.5 0.5", "Cl1 Cl nan 0.5 0.5", "test.cif:16: _atom_site_fract_x is not a number ('nan')")]
     [InlineData("Cl1 Cl 0.5 0.5 0.5", "Cl1 Cl 0.5 ? 0.5", "test.cif:16: _atom_site_fract_y is unknown ('?')")]
     [InlineData("Na1 Na 0 0 0", "Xx1 Xx 0 0 0", "test.cif:15: unknown element 'Xx' in atom site Xx1")]
-    [InlineData("Cl1 Cl 0.5 0.5 0.5", "Cl1 Cl 0.5", "test.cif:9: atom site loop has 8 values, not a multiple of its 5 tags")]
+    [InlineData("Cl1 Cl 0.5 0.5 0.5", "Cl1 Cl 0.5", "test.cif:9: loop of _atom_site_label has 8 values, not a multiple of its 5 tags (truncated or misaligned)")]
     [InlineData("_symmetry_space_group_name_H-M 'P 1'", "_symmetry_space_group_name_H-M 'Q 9 z'", "test.cif:8: space group 'Q 9 z' is not known")]
     [InlineData("_symmetry_space_group_name_H-M 'P 1'", "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y'", "test.cif:10: _symmetry_equiv_pos_as_xyz: cannot read symmetry operation 'x,y': expected 3 comma-separated components")]
     [InlineData("_symmetry_space_group_name_H-M 'P 1'", "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,q'", "unexpected 'q'")]
@@ -63,6 +63,52 @@ public class CifBadInputTests
     {
         Assert.Contains(find, Good);
         Fails(Good.Replace(find, replace), expected);
+    }
+
+    [Theory]
+    [InlineData("loop_\n_publ_author_name\n_publ_author_address\n'A. Author'\n", "test.cif:17: loop of _publ_author_name has 1 values, not a multiple of its 2 tags")]
+    [InlineData("loop_\n_publ_author_name\n", "test.cif:17: loop of _publ_author_name has no values")]
+    [InlineData("loop_\nloop_\n_publ_author_name\n'A. Author'\n", "test.cif:17: loop_ has no tags")]
+    public void IncompleteLoopsAnywhereAreErrors(string loop, string expected) =>
+        // pymatgen refuses such a file whichever loop is broken; a partial row leaves the meaning of every value unknown
+        Fails(Good + "\n" + loop, expected);
+
+    private static readonly string Overfilled = Good.Replace("_atom_site_fract_z", "_atom_site_fract_z\n_atom_site_occupancy")
+        .Replace("Na1 Na 0 0 0", "Co1 Co 0 0 0 0.778\nAl1 Al 0 0 0 0.778").Replace("Cl1 Cl 0.5 0.5 0.5", "Cl1 Cl 0.5 0.5 0.5 1.02");
+
+    [Fact]
+    public void AnOverfilledSiteIsRefusedNamingTheSiteUnlessRescalingIsAllowed()
+    {
+        // pymatgen's default (occupancy_tolerance 1) refuses the file; its option scales the site down to 1.
+        Fails(Overfilled, "test.cif:16: site Co1 at (0, 0, 0) has total occupancy 1.556 (Co 0.778 + Al 0.778), more than 1");
+        Fails(Overfilled, "site Co1", ReadOptions.Default with { OccupancyTolerance = 1.5 });
+        var s = Read(Overfilled, ReadOptions.Default with { OccupancyTolerance = 1.6 });
+        Assert.Equal("Al0.5 Co0.5 Cl1", s.Composition.Formula);
+        Assert.All(s.Sites, site => Assert.True(site.TotalOccupancy <= 1 + 1e-12));
+        Assert.Throws<InputError>(() => Read(Good, ReadOptions.Default with { OccupancyTolerance = 0.5 }));
+    }
+
+    [Fact]
+    public void ImpliedHydrogensOfWaterLabelsOverfillASharedSite()
+    {
+        // "Wat" (2 H) and "O-H" (1 H) imply hydrogens: alone at a point the site is the oxygen; sharing the point with
+        // another element the hydrogens count as whole atoms (pymatgen), so the site is overfilled.
+        string water = Good.Replace("_atom_site_fract_z", "_atom_site_fract_z\n_atom_site_occupancy")
+            .Replace("Na1 Na 0 0 0", "Na1 Na 0 0 0 1").Replace("Cl1 Cl 0.5 0.5 0.5", "Wat1 Wat 0.5 0.5 0.5 0.75");
+        var s = Read(water);
+        Assert.Equal("Na1 O0.75", s.Composition.Formula);
+        Fails(water + "\nPb1 Pb 0.5 0.5 0.5 0.25", "site Wat1 at (0.5, 0.5, 0.5) has total occupancy 3 (O 0.75 + H 2 + Pb 0.25)");
+        Fails(water.Replace("Wat1 Wat", "OH1 O-H") + "\nF1 F 0.5 0.5 0.5 0.25", "total occupancy 2 (O 0.75 + H 1 + F 0.25)");
+    }
+
+    [Fact]
+    public void HydrogenAndOxygenRowsAtOnePointAreTheOxygen()
+    {
+        string mixed = Good.Replace("_atom_site_fract_z", "_atom_site_fract_z\n_atom_site_occupancy")
+            .Replace("Na1 Na 0 0 0", "Na1 Na 0 0 0 1").Replace("Cl1 Cl 0.5 0.5 0.5", "O1 O 0.5 0.5 0.5 0.6\nH1 H 0.5 0.5 0.5 0.4");
+        var s = Read(mixed);
+        Assert.Equal("Na1 O0.6", s.Composition.Formula);
+        Assert.Equal(2, s.Count);
     }
 
     [Fact]

@@ -147,4 +147,15 @@ public class CifReaderTests
                      + "_symmetry_space_group_name_H-M 'P 63/m m c'\n" + Atoms("C1 C 0.3333 0.6667 0.25"));
         Assert.Equal(2, s.Count); // without snapping to 1/3 the images would not coincide and give 12 sites
     }
+
+    [Fact]
+    public void NotesInBracesAfterASpaceGroupSymbolAreDroppedAndTheCellDecidesTheAxes()
+    {
+        // As in a COD-derived LiNbO3 file: "{rhombohedral axes}" on a cell given in hexagonal axes.
+        const string head = "data_l\n_cell_length_a 5.1483\n_cell_length_b 5.1483\n_cell_length_c 13.8631\n_cell_angle_alpha 90\n" +
+                            "_cell_angle_beta 90\n_cell_angle_gamma 120\n_symmetry_space_group_name_H-M 'R 3 c {rhombohedral axes}'\n";
+        var s = Read(head + Atoms("Nb1 Nb 0 0 0", "Li1 Li 0 0 0.2829", "O1 O 0.0492 0.3446 0.0647"));
+        Assert.Equal("LiNbO3", s.Composition.ReducedFormula);
+        Assert.Equal(30, s.Count);
+    }
 }
