@@ -15,9 +15,16 @@ public static class TextFiles
     {
         if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, expected a file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (IsGzip(path) || HasGzipMagic(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
-        return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        // Buffers no larger than the file: reading thousands of small CIFs should not allocate 64 KB buffers (and
+        // 128 KB char buffers on the large-object heap) for each.
+        int buffer = (int)Math.Clamp(new FileInfo(path).Length + 1, 4096, 1 << 16);
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, buffer);
+        if (IsGzip(path) || HasGzipMagic(stream))
+        {
+            stream = new GZipStream(stream, CompressionMode.Decompress);
+            buffer = 1 << 16;
+        }
+        return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: buffer);
     }
 
     /// <summary>gzip data whatever the file is called (a downloaded "x.cif" that is really "x.cif.gz").</summary>

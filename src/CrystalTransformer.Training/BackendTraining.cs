@@ -44,6 +44,8 @@ public sealed record TrainRequest
     public double? LearningRate { get; init; }
     public OptimizerKind? Optimizer { get; init; }
     public ScheduleKind? Schedule { get; init; }
+    /// <summary>MultiStepLR epochs at which the rate is multiplied by 0.1 (CGCNN's default: [100]).</summary>
+    public int[]? Milestones { get; init; }
     public double? WeightDecay { get; init; }
     public double? GradientClip { get; init; }
     public LossKind? Loss { get; init; }
@@ -127,6 +129,7 @@ public static class BackendTraining
             LearningRate = r.LearningRate ?? d.LearningRate,
             Optimizer = r.Optimizer ?? d.Optimizer,
             Schedule = r.Schedule ?? d.Schedule,
+            Milestones = r.Milestones ?? d.Milestones,
             WeightDecay = r.WeightDecay ?? d.WeightDecay,
             GradientClip = r.GradientClip ?? d.GradientClip,
             Loss = r.Loss ?? d.Loss,

@@ -12,9 +12,10 @@ namespace CrystalTransformer.Training;
 /// worse, wrong values. (Reproduced here in under 2,000 batch-norm steps with a second thread allocating.)
 /// </para>
 /// <para>
-/// While a step runs, a blocker object sits in the finalizer queue ahead of everything that dies during the step, so
-/// nothing of the step is finalized before the step ends; then finalization resumes. The cost is one generation-0
-/// collection per step. Steps may nest or overlap across threads (finalization resumes when the last one ends).
+/// When a step starts, a blocker object is queued for finalization and the step begins only once the blocker holds the
+/// finalizer thread (waiting for the step to end), so nothing that dies during the step is finalized before the step
+/// ends; then finalization resumes. The cost is one generation-0 collection per step. Steps may nest or overlap across
+/// threads (finalization resumes when the last one ends).
 /// </para>
 /// </summary>
 public static class FinalizerPause
@@ -22,6 +23,7 @@ public static class FinalizerPause
     private static readonly object Lock = new();
     private static readonly ManualResetEventSlim Open = new(initialState: true);
     private static int _depth;
+    private static int _blocking; // blockers currently holding the finalizer thread
 
     /// <summary>A safety valve: a blocker never holds the finalizer thread longer than this.</summary>
     private static readonly TimeSpan MaxHold = TimeSpan.FromMinutes(30);
@@ -35,12 +37,30 @@ public static class FinalizerPause
             {
                 Open.Reset();
                 EnqueueBlocker();
-                // The blocker is unreachable and in generation 0: this collection queues it for finalization now,
-                // ahead of anything that becomes garbage during the step.
+                // The blocker is unreachable and (normally) in generation 0: this collection queues it for finalization.
                 GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                // Only once a blocker holds the finalizer thread is everything that dies later certain to wait behind it.
+                // (A collection started by another thread may have promoted the blocker; a full one then queues it.)
+                if (!WaitUntilBlocking(TimeSpan.FromMilliseconds(200)))
+                {
+                    GC.Collect();
+                    WaitUntilBlocking(TimeSpan.FromSeconds(10));
+                }
             }
         }
         return new Scope(true);
+    }
+
+    private static bool WaitUntilBlocking(TimeSpan timeout)
+    {
+        var spin = new SpinWait();
+        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Volatile.Read(ref _blocking) == 0)
+        {
+            if (Environment.TickCount64 > until) return false;
+            spin.SpinOnce();
+        }
+        return true;
     }
 
     private static void Exit()
@@ -56,7 +76,12 @@ public static class FinalizerPause
 
     private sealed class Blocker
     {
-        ~Blocker() => Open.Wait(MaxHold);
+        ~Blocker()
+        {
+            Interlocked.Increment(ref _blocking);
+            try { Open.Wait(MaxHold); }
+            finally { Interlocked.Decrement(ref _blocking); }
+        }
     }
 
     /// <summary>Ends the pause (idempotent per scope).</summary>

@@ -16,20 +16,22 @@ public static class PredictCommand
         var model = new Option<string>("--model") { Description = "a ct train run directory, a model file (.ct), or the name of a shipped model (see ct models)", Required = true };
         var inputs = new Argument<string[]>("FILE_OR_FOLDER") { Description = "CIF, POSCAR/CONTCAR (.vasp) or extxyz files (.gz allowed); folders are searched recursively", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "CSV file to write (default: standard output)" };
-        var threads = new Option<int>("--threads") { Description = "threads for reading, graph building and the network (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "threads for reading files and building graphs (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var torchThreads = new Option<int>("--torch-threads") { Description = "threads of the network (default 1: batches of small graphs gain little from more, and a busy machine makes them wait on each other)", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch-size") { Description = "crystals per network batch", DefaultValueFactory = _ => 256 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "cpu" };
         var quiet = new Option<bool>("--quiet") { Description = "no summary on standard error" };
         var command = new Command("predict", "Predict the model's targets for crystal files. Writes CSV: id (file name without extension, or the id inside a multi-structure file), " +
             "one column per target (in the targets' units), error (empty unless the structure could not be read or used). Unreadable files do not stop the rest.")
         {
-            model, inputs, output, threads, batch, device, quiet,
+            model, inputs, output, threads, torchThreads, batch, device, quiet,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             var clock = Stopwatch.StartNew();
             int n = p.GetValue(threads);
-            if (n > 0) set_num_threads(n);
+            if (p.GetValue(torchThreads) < 1) throw new InputError("--torch-threads must be at least 1");
+            set_num_threads(p.GetValue(torchThreads));
             if (p.GetValue(batch) < 1) throw new InputError("--batch-size must be at least 1");
             var dev = DeviceChoice.Resolve(p.GetValue(device)!, m => Console.Error.WriteLine($"ct: {m}"));
             var files = Prediction.ExpandInputs(p.GetValue(inputs)!);

@@ -31,6 +31,7 @@ public static class TrainCommand
         var lr = new Option<double?>("--lr") { Description = "learning rate (default: cgcnn 0.01, megnet 1e-3, alignn 0.01)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
         var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep, cosine or onecycle" };
+        var milestones = new Option<string?>("--milestones") { Description = "multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (cgcnn default: 100)" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
         var loss = new Option<string?>("--loss") { Description = "mse or l1" };
@@ -46,7 +47,7 @@ public static class TrainCommand
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
             model, data, targets, embedding, mode, embeddingLr, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
-            optimizer, schedule, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes,
+            optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -78,6 +79,7 @@ public static class TrainCommand
                     Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
                     Optimizer = p.GetValue(optimizer) is { } o ? PretrainCommand.ParseEnum<OptimizerKind>(o, "--optimizer") : null,
                     Schedule = p.GetValue(schedule) is { } s ? PretrainCommand.ParseEnum<ScheduleKind>(s, "--schedule") : null,
+                    Milestones = p.GetValue(milestones) is { } m ? ParseMilestones(m) : null,
                     WeightDecay = p.GetValue(weightDecay), GradientClip = p.GetValue(clip),
                     Loss = p.GetValue(loss) is { } l ? PretrainCommand.ParseEnum<LossKind>(l, "--loss") : null,
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
@@ -102,6 +104,11 @@ public static class TrainCommand
         "scratch" => ElementTableTraining.Scratch,
         _ => throw new InputError($"--embedding-mode: '{value}' is not one of frozen, finetune, scratch"),
     };
+
+    private static int[] ParseMilestones(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int e) && e >= 1 ? e
+                : throw new InputError($"--milestones: '{t}' is not a positive epoch number")).ToArray();
 
     /// <summary>NAME=VALUE pairs; values are JSON (numbers, true/false) or else text.</summary>
     public static JsonObject? ParseSettings(IEnumerable<string> pairs)

@@ -9,13 +9,11 @@ using F = TorchSharp.torch.nn.functional;
 namespace CrystalTransformer.Models.GraphNetworks;
 
 /// <summary>ALIGNN settings; the defaults are those of usnistgov/alignn (ALIGNNConfig and TrainingConfig).</summary>
-public sealed record AlignnConfig
+public sealed record AlignnConfig : GraphNetworkConfig
 {
-    public required ElementTableConfig ElementTable { get; init; }
     /// <summary>k-nearest graph: initial cutoff (Å) and k, canonized undirected bonds.</summary>
     public double Cutoff { get; init; } = 8.0;
     public int MaxNeighbors { get; init; } = 12;
-    public DisorderPolicy Disorder { get; init; } = DisorderPolicy.Reject;
     public int AlignnLayers { get; init; } = 4;
     public int GcnLayers { get; init; } = 4;
     /// <summary>RBF bins of the bond length, 0..8 Å.</summary>
@@ -27,16 +25,16 @@ public sealed record AlignnConfig
 
     public KNearestGraphSettings GraphSettings() => new() { Cutoff = Cutoff, MaxNeighbors = MaxNeighbors, Disorder = Disorder, LineGraph = true };
 
-    public void Validate()
-    {
-        ElementTable.Validate();
-        void require(bool ok, string what) { if (!ok) throw new InputError($"alignn setting: {what}"); }
-        require(Cutoff > 0 && double.IsFinite(Cutoff), "cutoff must be positive");
-        require(MaxNeighbors >= 1, "max neighbours must be at least 1");
-        require(AlignnLayers >= 0 && GcnLayers >= 0, "layer counts must be ≥ 0");
-        require(EdgeInputFeatures >= 2 && TripletInputFeatures >= 2, "RBF bins must be at least 2");
-        require(EmbeddingFeatures >= 1 && HiddenFeatures >= 1, "feature sizes must be positive");
-    }
+    protected override string Kind => "alignn";
+
+    protected override IEnumerable<(bool Ok, string What)> Checks() =>
+    [
+        (Cutoff > 0 && double.IsFinite(Cutoff), "cutoff must be positive"),
+        (MaxNeighbors >= 1, "max neighbours must be at least 1"),
+        (AlignnLayers >= 0 && GcnLayers >= 0, "layer counts must be ≥ 0"),
+        (EdgeInputFeatures >= 2 && TripletInputFeatures >= 2, "RBF bins must be at least 2"),
+        (EmbeddingFeatures >= 1 && HiddenFeatures >= 1, "feature sizes must be positive"),
+    ];
 }
 
 /// <summary>

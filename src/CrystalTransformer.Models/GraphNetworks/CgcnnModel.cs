@@ -9,15 +9,13 @@ using F = TorchSharp.torch.nn.functional;
 namespace CrystalTransformer.Models.GraphNetworks;
 
 /// <summary>CGCNN settings; the defaults are those of the official code (txie-93/cgcnn main.py and data.py).</summary>
-public sealed record CgcnnConfig
+public sealed record CgcnnConfig : GraphNetworkConfig
 {
-    public required ElementTableConfig ElementTable { get; init; }
     /// <summary>Neighbour search radius in Å; also the last Gaussian centre.</summary>
     public double Radius { get; init; } = 8.0;
     public int MaxNeighbors { get; init; } = 12;
     /// <summary>Pad atoms with fewer neighbours to MaxNeighbors edges, as the official code does.</summary>
     public bool PadMissing { get; init; } = true;
-    public DisorderPolicy Disorder { get; init; } = DisorderPolicy.Reject;
     /// <summary>Gaussian distance expansion: centres GaussianMin, +step, ..., Radius; width (var) = step.</summary>
     public double GaussianStep { get; init; } = 0.2;
     public double GaussianMin { get; init; }
@@ -39,17 +37,17 @@ public sealed record CgcnnConfig
 
     public CgcnnGraphSettings GraphSettings() => new() { Radius = Radius, MaxNeighbors = MaxNeighbors, PadMissing = PadMissing, Disorder = Disorder };
 
-    public void Validate()
-    {
-        ElementTable.Validate();
-        void require(bool ok, string what) { if (!ok) throw new InputError($"cgcnn setting: {what}"); }
-        require(Radius > 0 && double.IsFinite(Radius), "radius must be positive");
-        require(MaxNeighbors >= 1, "max neighbours must be at least 1");
-        require(GaussianStep > 0 && GaussianMin >= 0 && GaussianMin < Radius && Radius - GaussianMin > GaussianStep, "Gaussian expansion needs 0 ≤ min < radius and step < radius − min");
-        require(AtomFeatures >= 1 && HiddenFeatures >= 1, "feature sizes must be positive");
-        require(Convolutions >= 0, "convolutions must be ≥ 0");
-        require(HiddenLayers >= 1, "hidden layers must be ≥ 1");
-    }
+    protected override string Kind => "cgcnn";
+
+    protected override IEnumerable<(bool Ok, string What)> Checks() =>
+    [
+        (Radius > 0 && double.IsFinite(Radius), "radius must be positive"),
+        (MaxNeighbors >= 1, "max neighbours must be at least 1"),
+        (GaussianStep > 0 && GaussianMin >= 0 && GaussianMin < Radius && Radius - GaussianMin > GaussianStep, "Gaussian expansion needs 0 ≤ min < radius and step < radius − min"),
+        (AtomFeatures >= 1 && HiddenFeatures >= 1, "feature sizes must be positive"),
+        (Convolutions >= 0, "convolutions must be ≥ 0"),
+        (HiddenLayers >= 1, "hidden layers must be ≥ 1"),
+    ];
 }
 
 /// <summary>
@@ -136,11 +134,16 @@ public sealed class CgcnnModel : GraphModel
             var self = F.linear(x, w.narrow(1, 0, _width));
             var neighbor = F.linear(x, w.narrow(1, _width, _width));
             var edge = F.linear(gaussians, w.narrow(1, 2 * _width, w.shape[1] - 2 * _width), fc_full.bias);
-            var gated = bn1.forward(self.index_select(0, g.EdgeSource) + neighbor.index_select(0, g.EdgeTarget) + edge);
-            var parts = gated.chunk(2, 1);
+            int k = g.UniformDegree;
+            // With k edges per atom (CGCNN pads to k), the atom's own part broadcasts over its edges and the sum over
+            // an atom's edges is a reshape, as in the official [N, M] layout; otherwise gather and scatter.
+            var z = k > 0
+                ? (self.unsqueeze(1) + (neighbor.index_select(0, g.EdgeTarget) + edge).view(g.NodeCount, k, -1)).view(g.EdgeCount, -1)
+                : self.index_select(0, g.EdgeSource) + neighbor.index_select(0, g.EdgeTarget) + edge;
+            var parts = bn1.forward(z).chunk(2, 1);
             var message = parts[0].sigmoid() * F.softplus(parts[1]);
-            var summed = bn2.forward(Segments.Sum(message, g.EdgeSource, g.NodeCount));
-            return F.softplus(x + summed);
+            var summed = k > 0 ? message.view(g.NodeCount, k, -1).sum(1) : Segments.Sum(message, g.EdgeSource, g.NodeCount);
+            return F.softplus(x + bn2.forward(summed));
         }
     }
 }

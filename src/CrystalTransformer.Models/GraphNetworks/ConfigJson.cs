@@ -5,6 +5,28 @@ using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.Models.GraphNetworks;
 
+/// <summary>What every graph network's configuration holds: its element table and how disordered sites are read.</summary>
+public abstract record GraphNetworkConfig
+{
+    public required ElementTableConfig ElementTable { get; init; }
+    /// <summary>Disordered sites: refused (default) or read as their majority species.</summary>
+    public DisorderPolicy Disorder { get; init; } = DisorderPolicy.Reject;
+
+    /// <summary>Checks the settings; an <see cref="InputError"/> names the first bad one.</summary>
+    public void Validate()
+    {
+        ElementTable.Validate();
+        foreach (var (ok, what) in Checks())
+            if (!ok) throw new InputError($"{Kind} setting: {what}");
+    }
+
+    /// <summary>The model kind, for messages.</summary>
+    protected abstract string Kind { get; }
+
+    /// <summary>(condition, message when it fails) for each setting.</summary>
+    protected abstract IEnumerable<(bool Ok, string What)> Checks();
+}
+
 /// <summary>JSON form of the graph networks' configurations (snake_case names, enums as text), as stored in model files.</summary>
 public static class ConfigJson
 {

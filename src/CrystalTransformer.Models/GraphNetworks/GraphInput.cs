@@ -48,6 +48,11 @@ public sealed class GraphInput : IBatch
     public Tensor? AngleCosines { get; init; }
 
     public int Count { get; init; }
+    /// <summary>
+    /// k when every atom has exactly k edges (as in CGCNN graphs, which pad to k): edge e then leaves atom e / k, so
+    /// per-atom sums are reshapes instead of scatters. 0 otherwise.
+    /// </summary>
+    public int UniformDegree { get; init; }
     public int NodeCount { get; init; }
     public int EdgeCount { get; init; }
     public int LineCount { get; init; }
@@ -97,6 +102,7 @@ public sealed class GraphInput : IBatch
         }
         return new GraphInput
         {
+            UniformDegree = DegreeIfUniform(batch),
             ElementIndex = tensor(elementIndex, device: device),
             EdgeSource = tensor(Widen(batch.EdgeSource), device: device),
             EdgeTarget = tensor(Widen(batch.EdgeTarget), device: device),
@@ -107,6 +113,17 @@ public sealed class GraphInput : IBatch
             LineSource = lineSrc, LineTarget = lineDst, AngleCosines = cosines,
             Count = b, NodeCount = n, EdgeCount = e, LineCount = lines,
         };
+    }
+
+    private static int DegreeIfUniform(GraphBatch batch)
+    {
+        int n = batch.NodeCount, e = batch.EdgeCount;
+        if (n == 0 || e == 0 || e % n != 0) return 0;
+        int k = e / n;
+        var source = batch.EdgeSource;
+        for (int i = 0; i < e; i++)
+            if (source[i] != i / k) return 0;
+        return k;
     }
 
     private static long[] Widen(int[] values)

@@ -9,12 +9,10 @@ using F = TorchSharp.torch.nn.functional;
 namespace CrystalTransformer.Models.GraphNetworks;
 
 /// <summary>MEGNet settings; the defaults are those of materialsvirtuallab/megnet's MEGNetModel.</summary>
-public sealed record MegnetConfig
+public sealed record MegnetConfig : GraphNetworkConfig
 {
-    public required ElementTableConfig ElementTable { get; init; }
     /// <summary>Bonds are all neighbours within this radius (MEGNetModel's default CrystalGraph(cutoff=4)).</summary>
     public double Cutoff { get; init; } = 4.0;
-    public DisorderPolicy Disorder { get; init; } = DisorderPolicy.Reject;
     /// <summary>Bond expansion: GaussianCount centres from 0 to GaussianMax Å, exp(−(d − c)² / width²).</summary>
     public int GaussianCount { get; init; } = 100;
     public double GaussianMax { get; init; } = 5.0;
@@ -33,17 +31,17 @@ public sealed record MegnetConfig
 
     public RadiusGraphSettings GraphSettings() => new() { Cutoff = Cutoff, Disorder = Disorder };
 
-    public void Validate()
-    {
-        ElementTable.Validate();
-        void require(bool ok, string what) { if (!ok) throw new InputError($"megnet setting: {what}"); }
-        require(Cutoff > 0 && double.IsFinite(Cutoff), "cutoff must be positive");
-        require(GaussianCount >= 1 && GaussianMax > 0 && GaussianWidth > 0, "Gaussian expansion needs count ≥ 1, max > 0 and width > 0");
-        require(Blocks >= 1 && N1 >= 1 && N2 >= 1 && N3 >= 1, "blocks and layer sizes must be positive");
-        require(Set2SetSteps >= 1, "set2set steps must be ≥ 1");
-        require(StateInputs >= 1, "state inputs must be ≥ 1");
-        require(Dropout is >= 0 and < 1, "dropout must be in [0, 1)");
-    }
+    protected override string Kind => "megnet";
+
+    protected override IEnumerable<(bool Ok, string What)> Checks() =>
+    [
+        (Cutoff > 0 && double.IsFinite(Cutoff), "cutoff must be positive"),
+        (GaussianCount >= 1 && GaussianMax > 0 && GaussianWidth > 0, "Gaussian expansion needs count ≥ 1, max > 0 and width > 0"),
+        (Blocks >= 1 && N1 >= 1 && N2 >= 1 && N3 >= 1, "blocks and layer sizes must be positive"),
+        (Set2SetSteps >= 1, "set2set steps must be ≥ 1"),
+        (StateInputs >= 1, "state inputs must be ≥ 1"),
+        (Dropout is >= 0 and < 1, "dropout must be in [0, 1)"),
+    ];
 }
 
 /// <summary>
