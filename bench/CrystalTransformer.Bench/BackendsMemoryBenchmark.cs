@@ -27,8 +27,10 @@ public sealed class BackendsMemoryBenchmark : IBenchmark
         var cases = args.Length > 1 ? args[1].Split(',') : AllCases;
         foreach (var c in cases)
         {
-            var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-            foreach (var a in Environment.GetCommandLineArgs().Take(1)) psi.ArgumentList.Add(a); // the benchmark assembly
+            string host = Environment.ProcessPath!;
+            var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true };
+            // Started as "dotnet Bench.dll": pass the assembly; started through the apphost: nothing to add.
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
             foreach (var a in new[] { Name, threads.ToString(CultureInfo.InvariantCulture), "--case", c }) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             Console.Write(p.StandardOutput.ReadToEnd());

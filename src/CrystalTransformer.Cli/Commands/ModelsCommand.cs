@@ -49,7 +49,7 @@ public static class ModelsCommand
     {
         var info = m.Info;
         string table = info.Config["element_table"] is JsonObject t
-            ? $"{t["name"]?.GetValue<string>()} ({t["training"]?.GetValue<string>()})"
+            ? $"{t["name"]?.GetValue<string>()} ({t["training"]?.GetValue<string>()?.Replace("_", "")})"
             : "one-hot (learned)";
         string data = Path.GetFileName(info.DataSource.TrimEnd('/', '\\'));
         string metric(string field) => string.Join("; ", info.Targets.Select(target =>

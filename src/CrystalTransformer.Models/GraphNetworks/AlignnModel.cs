@@ -134,6 +134,8 @@ public sealed class AlignnModel : GraphModel
         /// <param name="edges">[E, F] edge features.</param>
         public (Tensor Nodes, Tensor Edges) Forward(Tensor nodes, Tensor edges, Tensor source, Tensor target, long nodeCount)
         {
+            // Edge-sized temporaries are released when the layer ends (autograd keeps what it needs), not when the batch does.
+            using var scope = NewDisposeScope();
             var m = src_gate.forward(nodes).index_select(0, source) + dst_gate.forward(nodes).index_select(0, target) + edge_gate.forward(edges);
             var sigma = m.sigmoid();
             var weighted = Segments.Sum(dst_update.forward(nodes).index_select(0, source) * sigma, target, nodeCount);
@@ -141,7 +143,8 @@ public sealed class AlignnModel : GraphModel
             var x = src_update.forward(nodes) + weighted / (norm + 1e-6);
             x = F.silu(bn_nodes.forward(x));
             var y = F.silu(bn_edges.forward(m));
-            return _residual ? (nodes + x, edges + y) : (x, y);
+            var (outNodes, outEdges) = _residual ? (nodes + x, edges + y) : (x, y);
+            return (outNodes.MoveToOuterDisposeScope(), outEdges.MoveToOuterDisposeScope());
         }
     }
 

@@ -130,6 +130,8 @@ public sealed class CgcnnModel : GraphModel
         /// <param name="gaussians">[E, gaussians] expanded edge lengths.</param>
         public Tensor Forward(Tensor x, Tensor gaussians, GraphInput g)
         {
+            // Edge-sized temporaries are released when the layer ends (autograd keeps what it needs), not when the batch does.
+            using var scope = NewDisposeScope();
             var w = fc_full.weight!;
             var self = F.linear(x, w.narrow(1, 0, _width));
             var neighbor = F.linear(x, w.narrow(1, _width, _width));
@@ -143,7 +145,7 @@ public sealed class CgcnnModel : GraphModel
             var parts = bn1.forward(z).chunk(2, 1);
             var message = parts[0].sigmoid() * F.softplus(parts[1]);
             var summed = k > 0 ? message.view(g.NodeCount, k, -1).sum(1) : Segments.Sum(message, g.EdgeSource, g.NodeCount);
-            return F.softplus(x + bn2.forward(summed));
+            return F.softplus(x + bn2.forward(summed)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -195,6 +195,8 @@ public sealed class MegnetModel : GraphModel
 
         public (Tensor V, Tensor E, Tensor U) Forward(Tensor v, Tensor e, Tensor u, GraphInput g)
         {
+            // Edge-sized temporaries are released when the block ends (autograd keeps what it needs), not when the batch does.
+            using var scope = NewDisposeScope();
             var v1 = atom_ff?.forward(v) ?? v;
             var e1 = bond_ff?.forward(e) ?? e;
             var u1 = state_ff?.forward(u) ?? u;
@@ -212,7 +214,7 @@ public sealed class MegnetModel : GraphModel
                 eNew = F.dropout(eNew, _dropout, training);
                 uNew = F.dropout(uNew, _dropout, training);
             }
-            return (v + vNew, e + eNew, u + uNew);
+            return ((v + vNew).MoveToOuterDisposeScope(), (e + eNew).MoveToOuterDisposeScope(), (u + uNew).MoveToOuterDisposeScope());
         }
     }
 
@@ -250,6 +252,7 @@ public sealed class MegnetModel : GraphModel
         /// <returns>[B, 2·hidden] q* after the last step.</returns>
         public Tensor Forward(Tensor items, Tensor crystal, Tensor sizes)
         {
+            using var scope = NewDisposeScope();
             long crystals = sizes.shape[0];
             var m = project.forward(items);
             var c = zeros([crystals, _hidden], m.dtype, m.device);
@@ -265,7 +268,7 @@ public sealed class MegnetModel : GraphModel
                 var r = Segments.Sum(m * attention.unsqueeze(1), crystal, crystals);
                 q = torch.cat([h, r], 1);
             }
-            return q;
+            return q.MoveToOuterDisposeScope();
         }
     }
 }

@@ -148,6 +148,21 @@ public class GraphNetworkTests
     }
 
     [Fact]
+    public void DisorderedSitesAreRefusedUnlessTheModelReadsTheMajoritySpecies()
+    {
+        var mixed = new Site([new Occupant(PeriodicTable.Get("Fe"), 0.7), new Occupant(PeriodicTable.Get("Ni"), 0.3)], new Vec3(0, 0, 0));
+        var s = new Structure(Lattice.Cubic(3.5), [mixed, new Site(PeriodicTable.Get("O"), new Vec3(0.5, 0.5, 0.5))], "alloy");
+        var table = TinyGraphModels.TableConfig(TinyGraphModels.Table());
+        using var strict = new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = table }, TinyGraphModels.Architecture("cgcnn"), "cgcnn"), 1);
+        Assert.Contains("majority", Assert.Throws<InputError>(() => strict.Featurize(DataEntry.From(s))).Message);
+        using var lenient = new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = table, Disorder = DisorderPolicy.Majority },
+            TinyGraphModels.Architecture("cgcnn"), "cgcnn"), 1);
+        var graph = ((GraphSample)lenient.Featurize(DataEntry.From(s))).Graph;
+        Assert.Equal([26, 8], graph.AtomicNumbers);
+        Assert.Equal([26, 8], lenient.ElementsUsedBy(DataEntry.From(s)).Order().Reverse());
+    }
+
+    [Fact]
     public void ModelsAreRegisteredAndRebuiltFromTheirStoredConfiguration()
     {
         foreach (var kind in TinyGraphModels.Kinds)
