@@ -63,6 +63,6 @@ public static class CommandRunner
 
     private static Exception Unwrap(Exception ex) =>
         ex is AggregateException { InnerExceptions.Count: 1 } agg ? Unwrap(agg.InnerExceptions[0])
-        : ex is System.Reflection.TargetInvocationException { InnerException: not null } tie ? Unwrap(tie.InnerException)
+        : ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner)
         : ex;
 }

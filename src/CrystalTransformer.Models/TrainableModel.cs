@@ -69,6 +69,13 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
 
     /// <summary>Elements whose table rows receive gradient from these entries (for marking untrained rows).</summary>
     public virtual IEnumerable<int> ElementsUsedBy(DataEntry entry) => entry.Composition.Elements.Select(e => e.Z);
+
+    /// <summary>
+    /// Rough bytes that a training step keeps alive for this sample (activations saved for the backward pass); 0 when
+    /// small enough never to matter. The loop splits a batch whose sum exceeds its memory budget into parts whose
+    /// gradients it accumulates, so that large crystals cannot exhaust memory.
+    /// </summary>
+    public virtual double TrainingBytes(ISample sample) => 0;
 }
 
 /// <summary>Rebuilds models from the kind name and <see cref="TrainableModel.Config"/> stored in a model file.</summary>

@@ -50,6 +50,8 @@ public sealed record TrainRequest
     public double? GradientClip { get; init; }
     public LossKind? Loss { get; init; }
     public double MaxMinutes { get; init; }
+    /// <summary>Activation memory a training step may use (GiB, model's estimate) before a batch is trained in parts; null = the loop's default.</summary>
+    public double? BatchMemoryGb { get; init; }
     /// <summary>Architecture settings on top of the model's defaults, by their snake_case names (e.g. {"convolutions": 4}).</summary>
     public JsonObject? Architecture { get; init; }
     /// <summary>Folder of on-disk graph caches (graphs streamed from disk, bounded memory); null keeps graphs in memory.</summary>
@@ -139,6 +141,7 @@ public static class BackendTraining
             ElementTableLearningRate = r.EmbeddingLearningRate ?? 1e-5,
             Seed = r.Seed,
             MaxMinutes = r.MaxMinutes,
+            BatchMemoryGb = r.BatchMemoryGb ?? d.BatchMemoryGb,
         };
     }
 

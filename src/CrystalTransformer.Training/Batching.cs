@@ -34,6 +34,31 @@ public static class Batching
         return shuffled.ToList();
     }
 
+    /// <summary>
+    /// Cuts one batch into consecutive parts whose summed <paramref name="cost"/> stays within <paramref name="budget"/>
+    /// (a part holds at least one item; budget ≤ 0 or a batch within it gives the batch itself).
+    /// </summary>
+    public static List<int[]> SplitByCost(int[] batch, Func<int, double> cost, double budget)
+    {
+        if (budget <= 0) return [batch];
+        var parts = new List<int[]>();
+        int start = 0;
+        double sum = 0;
+        for (int k = 0; k < batch.Length; k++)
+        {
+            double c = cost(batch[k]);
+            if (k > start && sum + c > budget)
+            {
+                parts.Add(batch[start..k]);
+                start = k;
+                sum = 0;
+            }
+            sum += c;
+        }
+        parts.Add(batch[start..]);
+        return parts;
+    }
+
     /// <summary>Fraction of padded token slots over all batches (0 = no padding).</summary>
     public static double PaddingFraction(IEnumerable<int[]> batches, IReadOnlyList<int> sizes)
     {

@@ -95,6 +95,7 @@ public static class Trainer
         // Standardised targets of every entry live on the device once; batches index into them.
         using var allTargets = tensor(data.Labels.SelectMany((row, i) => row.Select((v, t) => double.IsNaN(v) ? float.NaN : scaler.Standardize(v, t))).ToArray(),
             [data.Entries.Count, data.Targets.Count], device: device);
+        double memoryBudget = options.BatchMemoryGb * (1L << 30);
         var planRng = new Random(options.Seed);
         int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
@@ -122,11 +123,8 @@ public static class Trainer
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
                 lr = options.LearningRate * factor;
                 var idx = batches[b];
-                using var input = model.Collate(idx.Select(i => samples[i]).ToArray(), device, rng);
-                var target = allTargets.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), device: device));
-                var loss = Loss(model.forward(input), target, options.Loss);
                 optimizer.zero_grad();
-                loss.backward();
+                var loss = ForwardBackward(model, samples, idx, allTargets, options, memoryBudget, device, rng);
                 if (options.GradientClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradientClip);
                 optimizer.step();
                 lossSum.add_(loss.detach().to(float64));
@@ -169,13 +167,18 @@ public static class Trainer
         var parts = new List<Tensor>();
         using (var outer = NewDisposeScope())
         {
+            // Without gradients a step keeps far less than in training; the training estimate is a safe bound.
+            double budget = TrainingOptions.DefaultBatchMemoryGb * (1L << 30);
             for (int start = 0; start < indices.Count; start += batchSize)
             {
-                using var pause = FinalizerPause.Enter();
-                using var scope = NewDisposeScope();
-                var chunk = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => samples[indices[k]]).ToArray();
-                using var input = model.Collate(chunk, device, null);
-                parts.Add(model.forward(input).MoveToOuterDisposeScope());
+                var batch = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => indices[k]).ToArray();
+                foreach (var part in Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), budget))
+                {
+                    using var pause = FinalizerPause.Enter();
+                    using var scope = NewDisposeScope();
+                    using var input = model.Collate(part.Select(i => samples[i]).ToArray(), device, null);
+                    parts.Add(model.forward(input).MoveToOuterDisposeScope());
+                }
             }
             // One transfer for the whole set.
             var all = cat(parts, 0).to(float64).cpu().data<double>().ToArray();
@@ -185,14 +188,51 @@ public static class Trainer
         return result;
     }
 
-    /// <summary>Sum over targets of the mean squared (or absolute) error of the labelled rows; NaN labels are masked out.</summary>
-    public static Tensor Loss(Tensor predicted, Tensor target, LossKind kind)
+    /// <summary>
+    /// Loss of one training batch with gradients accumulated in the parameters. A batch whose estimated activations
+    /// exceed <paramref name="memoryBudget"/> bytes runs in parts; each part's loss is its share of the whole batch's
+    /// loss (same denominators), so the summed gradient is the whole batch's, except that batch norm sees each part alone.
+    /// </summary>
+    private static Tensor ForwardBackward(TrainableModel model, IReadOnlyList<ISample> samples, int[] batch, Tensor allTargets,
+        TrainingOptions options, double memoryBudget, Device device, Random rng)
+    {
+        Tensor Targets(int[] rows) => allTargets.index_select(0, tensor(rows.Select(i => (long)i).ToArray(), device: device));
+        var parts = Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), memoryBudget);
+        if (parts.Count == 1)
+        {
+            using var input = model.Collate(batch.Select(i => samples[i]).ToArray(), device, rng);
+            var loss = Loss(model.forward(input), Targets(batch), options.Loss);
+            loss.backward();
+            return loss;
+        }
+        var counts = LabelledCounts(Targets(batch));
+        var total = zeros(1, dtype: allTargets.dtype, device: device);
+        foreach (var part in parts)
+        {
+            using var scope = NewDisposeScope();
+            using var input = model.Collate(part.Select(i => samples[i]).ToArray(), device, rng);
+            var loss = Loss(model.forward(input), Targets(part), options.Loss, counts);
+            loss.backward();
+            total.add_(loss.detach());
+        }
+        return total;
+    }
+
+    /// <summary>Labelled rows per target ([targets], at least 1): the denominators of <see cref="Loss"/>.</summary>
+    public static Tensor LabelledCounts(Tensor target) =>
+        // dim: 0L, not 0: a literal 0 converts to the ScalarType enum and would pick sum(dtype: Byte).
+        target.isnan().logical_not().to(float32).sum(0L).clamp_min(1);
+
+    /// <summary>
+    /// Sum over targets of the mean squared (or absolute) error of the labelled rows; NaN labels are masked out.
+    /// <paramref name="counts"/> replaces the rows' own labelled counts (a part of a batch divides by the whole batch's).
+    /// </summary>
+    public static Tensor Loss(Tensor predicted, Tensor target, LossKind kind, Tensor? counts = null)
     {
         var labelled = target.isnan().logical_not().to(predicted.dtype);
         var error = (predicted - target.nan_to_num(0.0)) * labelled;
         var perElement = kind == LossKind.L1 ? error.abs() : error.square();
-        // dim: 0L, not 0: a literal 0 converts to the ScalarType enum and would pick sum(dtype: Byte).
-        var counts = labelled.sum(0L).clamp_min(1);
+        counts ??= LabelledCounts(target).to(predicted.dtype);
         return (perElement.sum(0L) / counts).sum();
     }
 

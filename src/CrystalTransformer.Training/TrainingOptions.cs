@@ -65,6 +65,12 @@ public sealed record TrainingOptions
     public SelectionMetric Selection { get; init; } = SelectionMetric.MeanStandardized;
     /// <summary>Group crystals of similar size into batches to cut padding (shuffled order of batches).</summary>
     public bool BucketBySize { get; init; }
+    /// <summary>
+    /// Memory a training step may keep for activations, in GiB, by the model's own estimate: a batch above it is trained
+    /// in parts with accumulated gradients (batch-norm statistics are then those of each part); 0 = never split.
+    /// </summary>
+    public double BatchMemoryGb { get; init; } = DefaultBatchMemoryGb;
+    public const double DefaultBatchMemoryGb = 4;
     public int Seed { get; init; } = 42;
     /// <summary>Stop after the epoch during which this many minutes have passed; 0 = no limit (recorded in metrics).</summary>
     public double MaxMinutes { get; init; }
@@ -81,6 +87,7 @@ public sealed record TrainingOptions
         require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, "warm-up must be shorter than the run");
         require(MinLearningRateFactor is >= 0 and <= 1, "minimum learning-rate factor must be in [0, 1]");
         require(GradientClip >= 0, "gradient clip must be ≥ 0");
+        require(BatchMemoryGb >= 0 && double.IsFinite(BatchMemoryGb), "batch memory budget must be ≥ 0");
         require(ElementTableLearningRate >= 0, "element-table learning rate must be ≥ 0");
         require(Momentum is >= 0 and < 1, "momentum must be in [0, 1)");
         require(OneCyclePeak is > 0 and < 1, "one-cycle peak must be in (0, 1)");

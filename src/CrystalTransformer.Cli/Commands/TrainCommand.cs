@@ -41,13 +41,14 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "torch and graph-building threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
+        var batchMemory = new Option<double?>("--batch-memory") { Description = "GiB of activations a training step may keep, by the model's estimate (default 4; 0 = no limit): larger batches (ALIGNN on big crystals) are trained in parts with accumulated gradients" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
 
         var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end, on a labelled data set. " +
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
             model, data, targets, embedding, mode, embeddingLr, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
-            optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes,
+            optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes, batchMemory,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -83,6 +84,7 @@ public static class TrainCommand
                     WeightDecay = p.GetValue(weightDecay), GradientClip = p.GetValue(clip),
                     Loss = p.GetValue(loss) is { } l ? PretrainCommand.ParseEnum<LossKind>(l, "--loss") : null,
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
+                    BatchMemoryGb = p.GetValue(batchMemory),
                     Architecture = ParseSettings(p.GetValue(set) ?? []),
                     GraphCache = p.GetValue(graphCache),
                     Output = p.GetValue(output) ?? Path.Combine("runs", $"train-{kind}-{stem}-{DateTime.Now:yyyyMMdd-HHmmss}"),

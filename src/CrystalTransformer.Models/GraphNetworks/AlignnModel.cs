@@ -87,6 +87,17 @@ public sealed class AlignnModel : GraphModel
     public override ElementEmbedding Elements => elements;
     protected override GraphInputParts Parts => Settings.AlignnLayers > 0 ? GraphInputParts.LineGraph : GraphInputParts.None;
 
+    /// <summary>
+    /// Dominated by the line graph: about k² bond pairs per atom, each keeping some nine hidden-wide vectors per ALIGNN
+    /// layer for the backward pass (measured on NOMAD-2018 with the defaults: ≈ 330 MB per 62-atom crystal, so a batch of
+    /// 64 such crystals needs ≈ 21 GB).
+    /// </summary>
+    public override double TrainingBytes(ISample sample)
+    {
+        double k = Settings.MaxNeighbors, width = 4.0 * Settings.HiddenFeatures;
+        return width * sample.Size * k * (9.0 * Settings.AlignnLayers * k + 9.0 * (Settings.AlignnLayers + Settings.GcnLayers) + 10);
+    }
+
     public static AlignnModel FromJson(JsonObject config, int targets) => new(ConfigJson.FromJson<AlignnConfig>(config, KindName), targets);
 
     /// <summary>Linear → BatchNorm1d → SiLU (alignn's MLPLayer).</summary>

@@ -96,6 +96,13 @@ public sealed class CgcnnModel : GraphModel
     public override ElementEmbedding Elements => elements;
     protected override GraphInputParts Parts => GraphInputParts.None;
 
+    /// <summary>
+    /// About eight edge-sized vectors of width 2 × atom features per convolution for each of an atom's k neighbours
+    /// (NOMAD-2018 with the defaults: a batch of 256 crystals peaks below 2 GB, so the default budget never splits it).
+    /// </summary>
+    public override double TrainingBytes(ISample sample) =>
+        4.0 * sample.Size * Settings.MaxNeighbors * Settings.Convolutions * 8 * 2 * Settings.AtomFeatures;
+
     public static CgcnnModel FromJson(JsonObject config, int targets) => new(ConfigJson.FromJson<CgcnnConfig>(config, KindName), targets);
 
     public override Tensor forward(IBatch input)

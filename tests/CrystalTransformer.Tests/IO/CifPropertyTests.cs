@@ -26,6 +26,8 @@ public class CifPropertyTests
         from partial in Gen.Elements(false, false, true)
         from ox in Gen.Choose(-3, 5).ArrayOf(n)
         where elements.Distinct().Count() == n
+        // A position shared by O and H reads as water or hydroxide (its oxygen only), as pymatgen reads it.
+        where !(elements.Any(e => e.Z == 1) && elements.Any(e => e.Z == 8))
         select elements.Select((e, i) => new Occupant(e, n == 2 ? 0.5 : partial ? 0.75 : 1.0, withOxidation ? ox[i] : null)).ToArray();
 
     private static Gen<Structure> Crystal(bool withOxidation) =>
