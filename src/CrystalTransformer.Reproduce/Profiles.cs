@@ -80,14 +80,14 @@ public static class Profiles
     /// Uses the shipped ct-UAEs and never pretrains, so it fits in 10 minutes on 2 cores.
     /// </summary>
     public static readonly ReproduceProfile Quick = new("quick",
-        "CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD-2018 formation energy (300 training crystals; 8 epochs, batch 32) and perov5 heat_ref (1,000; 12 epochs, batch 64), 3 seeds",
+        "CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD-2018 formation energy (300 training crystals; 20 epochs, batch 32) and perov5 heat_ref (1,000; 25 epochs, batch 64), 3 seeds",
         [
             new GridBlock(["cgcnn"], ["cgcnn92", "onehot", UaeCatalog.Perov5Multi, UaeCatalog.Mp], [GridCell.Frozen],
                 [new DatasetSpec(Nomad, NomadFormation, [300]), new DatasetSpec(Perov5, HeatRef, [1000])], [0, 1, 2]),
             new GridBlock(["cgcnn"], [UaeCatalog.Perov5Multi, UaeCatalog.Mp], [GridCell.FineTune],
                 [new DatasetSpec(Nomad, NomadFormation, [300]), new DatasetSpec(Perov5, HeatRef, [1000])], [0, 1, 2]),
         ],
-        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(12, 64), [$"cgcnn/{Nomad}"] = new(8, 32) }, MayPretrain: false);
+        new Dictionary<string, TrainingBudget> { ["cgcnn"] = new(25, 64), [$"cgcnn/{Nomad}"] = new(20, 32) }, MayPretrain: false);
 
     /// <summary>Everything: 3 back-ends × 12 tables × 2 modes × 12 data-set/size combinations × 3 seeds.</summary>
     public static readonly ReproduceProfile Full = new("full",

@@ -36,8 +36,8 @@ public class GridTests
     {
         var nomad = Profiles.Quick.Expand().First(c => c.Dataset == Profiles.Nomad);
         var perov5 = Profiles.Quick.Expand().First(c => c.Dataset == Profiles.Perov5);
-        Assert.Equal(new TrainingBudget(8, 32), Profiles.Quick.BudgetFor(nomad));
-        Assert.Equal(new TrainingBudget(12, 64), Profiles.Quick.BudgetFor(perov5));
+        Assert.Equal(new TrainingBudget(20, 32), Profiles.Quick.BudgetFor(nomad));
+        Assert.Equal(new TrainingBudget(25, 64), Profiles.Quick.BudgetFor(perov5));
         Assert.Throws<InputError>(() => Profiles.Quick.BudgetFor(nomad with { Model = "alignn" }));
     }
 
