@@ -66,10 +66,16 @@ public static class TrainingThroughputBenchmark
                     threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture)) is double t)
                 theirs = Math.Max(theirs, t);
         }
+        // How much of PyTorch's time is its per-sample augmentation in Python (the authors' code augments the same way).
+        double? bare = theirs > 0 ? PythonReference.Rate("bench/python/transformer_training_throughput.py", file,
+            threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture), "noaug") : null;
         File.Delete(file);
         if (theirs > 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"best of 2: ct {ours:0.0}/s, PyTorch {theirs:0.0}/s; training throughput ratio ct / PyTorch = {ours / theirs:0.00}x (goal >= 1.5x)"));
+        if (bare is double pyBare && pyBare > 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"PyTorch without augmentation {pyBare:0.0}/s: ct (with augmentation) / PyTorch network alone = {ours / pyBare:0.00}x"));
     }
 
     /// <summary>The batches in the layout the Python script reads (padding marked by z = -1).</summary>

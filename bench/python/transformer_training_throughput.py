@@ -2,7 +2,8 @@
 (nn.TransformerEncoder, d_model 256, 8 heads, FF 512, dropout 0.1, post-LN, sequence-first, key-padding mask,
 first-atom readout, Linear(256->128)->Linear(128->1), SGD momentum 0.9, MSE), on the batches the C# benchmark wrote.
 
-usage: /usr/bin/python3 transformer_training_throughput.py BATCHES_FILE THREADS ROUNDS
+usage: /usr/bin/python3 transformer_training_throughput.py BATCHES_FILE THREADS ROUNDS [noaug]
+noaug: skip the per-sample coordinate augmentation (the network and optimiser alone).
 BATCHES_FILE: int32 count, then per batch int32 B, int32 N, int64 z[B*N] (Z-1, -1 = padding), float32 xyz[B*N*3],
 float32 y[B]. Prints "= <crystals per second>/s" (the C# side reads it)."""
 import math
@@ -70,6 +71,7 @@ def read_batches(path):
 
 def main():
     path, threads, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    augmented = not (len(sys.argv) > 4 and sys.argv[4] == "noaug")
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
@@ -83,7 +85,7 @@ def main():
         one_hot = torch.nn.functional.one_hot(z.clamp(min=0), 100).float() * (~padding).unsqueeze(-1)
         noisy = torch.rand(z.shape[0], generator=gen) < 0.5
         one_hot = one_hot + 0.001 * torch.randn(one_hot.shape, generator=gen) * noisy.view(-1, 1, 1)
-        pred = model(one_hot, augment(xyz, gen), padding)
+        pred = model(one_hot, augment(xyz, gen) if augmented else xyz, padding)
         loss = nn.functional.mse_loss(pred, y)
         optimizer.zero_grad()
         loss.backward()
@@ -99,7 +101,7 @@ def main():
             step(z, xyz, y)
             crystals += z.shape[0]
     elapsed = time.perf_counter() - start
-    print(f"pytorch {torch.__version__}, {threads} threads: {crystals} crystals in {elapsed:.2f} s = {crystals / elapsed:.1f}/s")
+    print(f"pytorch {torch.__version__}{'' if augmented else ' without augmentation'}, {threads} threads: {crystals} crystals in {elapsed:.2f} s = {crystals / elapsed:.1f}/s")
 
 
 if __name__ == "__main__":
