@@ -101,19 +101,13 @@ public sealed class BackendsBenchmark : IBenchmark
         using OptimizerHelper optimizer = options.Optimizer == OptimizerKind.Sgd
             ? optim.SGD(trainable, options.LearningRate, options.Momentum)
             : optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay);
-        var targets = data.Labels.Select(l => (float)l[0]).ToArray();
+        using var targets = tensor(data.Labels.Select(l => (float)l[0]).ToArray(), [data.Labels.Length, 1]);
         model.train();
         void step(int[] idx)
         {
             using var pause = FinalizerPause.Enter();
             using var scope = NewDisposeScope();
-            using var input = model.Collate(idx.Select(i => samples[i]).ToArray(), CPU, null);
-            var y = tensor(idx.Select(i => targets[i]).ToArray(), [idx.Length, 1]);
-            var loss = Trainer.Loss(model.forward(input), y, LossKind.Mse);
-            optimizer.zero_grad();
-            loss.backward();
-            if (options.GradientClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradientClip);
-            optimizer.step();
+            Trainer.Step(model, optimizer, trainable, samples, idx, targets, options, CPU, null);
         }
         step(plan[0]); // warm-up
         var (seconds, cpu, count) = Timed(() =>

@@ -39,16 +39,13 @@ public static class TrainingThroughputBenchmark
         var options = Recipes.Paper(1).Training;
         using var optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay);
         var rng = new Random(0);
+        using var allTargets = tensor(targets, [targets.Length, 1]);
+        var parameters = model.parameters().ToArray();
         model.train();
         void step(int[] idx)
         {
             using var scope = NewDisposeScope();
-            using var input = model.Collate(idx.Select(i => samples[i]).ToArray(), CPU, rng);
-            var y = tensor(idx.Select(i => targets[i]).ToArray(), [idx.Length, 1]);
-            var loss = Trainer.Loss(model.forward(input), y, LossKind.Mse);
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
+            Trainer.Step(model, optimizer, parameters, samples, idx, allTargets, options, CPU, rng);
         }
         foreach (var b in batches.Take(2)) step(b); // warm-up
         // The machine is shared: alternate ct and PyTorch twice and keep the best rate of each.

@@ -95,7 +95,6 @@ public static class Trainer
         // Standardised targets of every entry live on the device once; batches index into them.
         using var allTargets = tensor(data.Labels.SelectMany((row, i) => row.Select((v, t) => double.IsNaN(v) ? float.NaN : scaler.Standardize(v, t))).ToArray(),
             [data.Entries.Count, data.Targets.Count], device: device);
-        double memoryBudget = options.BatchMemoryGb * (1L << 30);
         var planRng = new Random(options.Seed);
         int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
@@ -123,10 +122,7 @@ public static class Trainer
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
                 lr = options.LearningRate * factor;
                 var idx = batches[b];
-                optimizer.zero_grad();
-                var loss = ForwardBackward(model, samples, idx, allTargets, options, memoryBudget, device, rng);
-                if (options.GradientClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradientClip);
-                optimizer.step();
+                var loss = Step(model, optimizer, trainable, samples, idx, allTargets, options, device, rng);
                 lossSum.add_(loss.detach().to(float64));
                 observer.BatchDone();
             }
@@ -189,12 +185,27 @@ public static class Trainer
     }
 
     /// <summary>
+    /// One optimiser step on <paramref name="batch"/> (indices into <paramref name="samples"/> and the rows of the
+    /// standardised <paramref name="allTargets"/>): gradients, clipping, update. Returns the batch's loss (on the device).
+    /// The training loop and the throughput benchmarks both time this.
+    /// </summary>
+    public static Tensor Step(TrainableModel model, OptimizerHelper optimizer, IEnumerable<Parameter> trainable, IReadOnlyList<ISample> samples,
+        int[] batch, Tensor allTargets, TrainingOptions options, Device device, Random? rng)
+    {
+        optimizer.zero_grad();
+        var loss = ForwardBackward(model, samples, batch, allTargets, options, options.BatchMemoryGb * (1L << 30), device, rng);
+        if (options.GradientClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradientClip);
+        optimizer.step();
+        return loss;
+    }
+
+    /// <summary>
     /// Loss of one training batch with gradients accumulated in the parameters. A batch whose estimated activations
     /// exceed <paramref name="memoryBudget"/> bytes runs in parts; each part's loss is its share of the whole batch's
     /// loss (same denominators), so the summed gradient is the whole batch's, except that batch norm sees each part alone.
     /// </summary>
     private static Tensor ForwardBackward(TrainableModel model, IReadOnlyList<ISample> samples, int[] batch, Tensor allTargets,
-        TrainingOptions options, double memoryBudget, Device device, Random rng)
+        TrainingOptions options, double memoryBudget, Device device, Random? rng)
     {
         Tensor Targets(int[] rows) => allTargets.index_select(0, tensor(rows.Select(i => (long)i).ToArray(), device: device));
         var parts = Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), memoryBudget);
