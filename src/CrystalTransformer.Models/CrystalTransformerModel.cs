@@ -61,7 +61,7 @@ public sealed class CrystalTransformerModel : TrainableModel
         _targets = targetCount;
         int width = config.ModelWidth;
         atom_embed = nn.Linear(config.MaxZ, config.ElementWidth);
-        coords_embed = nn.Linear(config.Input == TokenInput.Coordinates ? 3 : 1, config.InputWidth);
+        coords_embed = nn.Linear(config.TokenFeatures, config.InputWidth);
         layers = nn.ModuleList(Enumerable.Range(0, config.Layers)
             .Select(_ => new EncoderLayer(width, config.Heads, config.FeedForward, config.Dropout, config.PreNorm)).ToArray());
         if (config.PreNorm) final_norm = nn.LayerNorm(width);
@@ -86,11 +86,24 @@ public sealed class CrystalTransformerModel : TrainableModel
     public override Tensor forward(IBatch input)
     {
         var batch = (TokenBatch)input;
-        var x = torch.cat([atom_embed.forward(batch.OneHot), coords_embed.forward(batch.Inputs)], -1);
+        var x = torch.cat([atom_embed.forward(batch.OneHot), coords_embed.forward(TokenFeatures(batch.Inputs))], -1);
         foreach (var layer in layers) x = layer.forward(x, batch.Attend);
         if (final_norm is not null) x = final_norm.forward(x);
         var crystal = Pool(x, batch);
         return torch.cat(heads.Select(h => h.forward(crystal)).ToArray(), 1);
+    }
+
+    /// <summary>Coordinates or raw fractions as they are, or the sinusoidal encoding of the fractions.</summary>
+    private Tensor TokenFeatures(Tensor inputs)
+    {
+        if (Settings.Input != TokenInput.Fraction || Settings.FractionEncoding == FractionEncoding.Linear) return inputs;
+        // Fractions lie in (0, 1]; log2 spans about (−14, 0] for the compositions met in practice, scaled to about (−1, 0].
+        // Padding holds 0: clamp before the logarithm (its features are masked out of attention and pooling anyway).
+        var f = inputs.clamp_min(1e-6);
+        var logF = torch.log2(f) / 14.0;
+        var frequencies = torch.pow(2.0, torch.arange(Settings.FractionFrequencies, dtype: inputs.dtype, device: inputs.device)) * Math.PI;
+        var angles = torch.cat([f * frequencies, logF * frequencies], -1);
+        return torch.cat([f, logF, angles.sin(), angles.cos()], -1);
     }
 
     private Tensor Pool(Tensor x, TokenBatch batch)
@@ -102,6 +115,10 @@ public sealed class CrystalTransformerModel : TrainableModel
             case Readout.Mean:
                 var valid = batch.Valid.unsqueeze(-1);
                 return (x * valid).sum(1) / valid.sum(1);
+            case Readout.FractionWeighted:
+                // Inputs hold the fractions (0 at padding); they sum to 1 over a composition.
+                var weight = batch.Inputs * batch.Valid.unsqueeze(-1);
+                return (x * weight).sum(1) / weight.sum(1).clamp_min(1e-12);
             default:
                 var scores = pool_score!.forward(x).squeeze(-1).masked_fill(batch.Valid.eq(0), double.NegativeInfinity);
                 return (F.softmax(scores, 1).unsqueeze(-1) * x).sum(1);

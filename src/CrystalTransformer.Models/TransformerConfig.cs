@@ -23,6 +23,21 @@ public enum Readout
     Mean,
     /// <summary>Softmax-weighted sum with learned scores (attention pooling).</summary>
     Attention,
+    /// <summary>Composition mode: mean weighted by each element's atomic fraction (as Roost pools its elements).</summary>
+    FractionWeighted,
+}
+
+/// <summary>How a token's atomic fraction enters the model in composition mode.</summary>
+public enum FractionEncoding
+{
+    /// <summary>The fraction itself → Linear(1 → input width).</summary>
+    Linear,
+    /// <summary>
+    /// Sines and cosines of the fraction and of its base-2 logarithm at geometric frequencies (as CrabNet encodes
+    /// fractions), plus the two raw values → Linear(2 + 4·<see cref="TransformerConfig.FractionFrequencies"/> → input width):
+    /// small and large fractions are resolved equally well.
+    /// </summary>
+    Sinusoidal,
 }
 
 /// <summary>Architecture of the CrystalTransformer front-end. Defaults are the paper's (about 4.3 M parameters).</summary>
@@ -42,10 +57,19 @@ public sealed record TransformerConfig
     public bool PreNorm { get; init; }
     public Readout Readout { get; init; } = Readout.FirstAtom;
     public TokenInput Input { get; init; } = TokenInput.Coordinates;
+    /// <summary>Composition mode: how the fraction is encoded before its Linear layer.</summary>
+    public FractionEncoding FractionEncoding { get; init; } = FractionEncoding.Linear;
+    /// <summary>Frequencies per scale of the sinusoidal fraction encoding.</summary>
+    public int FractionFrequencies { get; init; } = 8;
     /// <summary>Train-time augmentation of coordinates (structure mode only).</summary>
     public AugmentationConfig Augmentation { get; init; } = new();
 
     [JsonIgnore] public int ModelWidth => ElementWidth + InputWidth;
+
+    /// <summary>Numbers per token that enter the coordinate/fraction Linear layer.</summary>
+    [JsonIgnore]
+    public int TokenFeatures => Input == TokenInput.Coordinates ? 3
+        : FractionEncoding == FractionEncoding.Sinusoidal ? 2 + 4 * FractionFrequencies : 1;
 
     public static TransformerConfig Paper => new();
 
@@ -65,6 +89,9 @@ public sealed record TransformerConfig
         require(FeedForward >= 1, "feed-forward width must be positive");
         require(Dropout is >= 0 and < 1, "dropout must be in [0, 1)");
         require(!(Input == TokenInput.Fraction && Readout == Readout.FirstAtom), "first-atom readout means nothing in composition mode (use mean or attention)");
+        require(!(Input == TokenInput.Coordinates && Readout == Readout.FractionWeighted), "fraction-weighted readout needs composition mode");
+        require(!(Input == TokenInput.Coordinates && FractionEncoding != FractionEncoding.Linear), "a fraction encoding needs composition mode");
+        require(FractionFrequencies is >= 1 and <= 32, "fraction frequencies must be in 1..32");
     }
 
     public static readonly JsonSerializerOptions Json = new()

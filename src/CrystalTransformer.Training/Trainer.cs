@@ -29,7 +29,11 @@ public sealed record RunSettings
 public sealed record TrainingResult(
     int BestEpoch, int EpochsRun, bool StoppedByTimeLimit, double Seconds, string[] Targets,
     Dictionary<string, TargetMetrics> Train, Dictionary<string, TargetMetrics> Validation, Dictionary<string, TargetMetrics> Test,
-    string ModelPath);
+    string ModelPath)
+{
+    /// <summary>True when the run ended because validation had not improved for <see cref="TrainingOptions.Patience"/> epochs.</summary>
+    public bool StoppedEarly { get; init; }
+}
 
 /// <summary>
 /// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
@@ -100,7 +104,7 @@ public static class Trainer
         observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds; // training time of earlier sessions of this run
-        bool timeLimited = false;
+        bool timeLimited = false, stoppedEarly = false;
         int epoch = state.NextEpoch;
         for (; epoch < options.Epochs; epoch++)
         {
@@ -139,6 +143,13 @@ public static class Trainer
                 epochClock.Elapsed.TotalSeconds);
             File.AppendAllText(logPath, LogLine(record) + "\n");
             observer.EpochDone(record);
+            if (options.Patience > 0 && epoch + 1 - state.BestEpoch >= options.Patience && epoch + 1 < options.Epochs)
+            {
+                stoppedEarly = true;
+                observer.Message($"validation has not improved for {options.Patience} epochs: stopping after epoch {epoch + 1} (best {state.BestEpoch})");
+                epoch++;
+                break;
+            }
             if (options.MaxMinutes > 0 && elapsed >= options.MaxMinutes * 60 && epoch + 1 < options.Epochs)
             {
                 timeLimited = true;
@@ -148,7 +159,7 @@ public static class Trainer
             }
         }
         optimizer.Dispose();
-        return Finish(dir, data, samples, scaler, device, options, state, timeLimited, epoch, model);
+        return Finish(dir, data, samples, scaler, device, options, state, timeLimited, stoppedEarly, epoch, model);
     }
 
     /// <summary>Predictions in the targets' own units for <paramref name="indices"/> (eval mode, no augmentation).</summary>
@@ -311,7 +322,7 @@ public static class Trainer
     }
 
     private static TrainingResult Finish(string dir, LabelledData data, IReadOnlyList<ISample> samples, TargetScaler scaler, Device device,
-        TrainingOptions options, LoopState state, bool timeLimited, int epochsRun, TrainableModel trained)
+        TrainingOptions options, LoopState state, bool timeLimited, bool stoppedEarly, int epochsRun, TrainableModel trained)
     {
         string bestPath = Path.Combine(dir, BestFile);
         var (best, _) = ModelFile.Load(bestPath, device);
@@ -322,7 +333,7 @@ public static class Trainer
                 sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, options.BatchSize);
             Dictionary<string, TargetMetrics> named(Split s) => data.Targets.Select((t, k) => (t, sets[s].Metrics[k])).ToDictionary(p => p.t, p => p.Item2);
             var result = new TrainingResult(state.BestEpoch, epochsRun, timeLimited, state.Seconds, data.Targets.ToArray(),
-                named(Split.Train), named(Split.Validation), named(Split.Test), bestPath);
+                named(Split.Train), named(Split.Validation), named(Split.Test), bestPath) { StoppedEarly = stoppedEarly };
             AtomicFile.WriteAllText(Path.Combine(dir, MetricsFile), JsonSerializer.Serialize(result, TrainingOptions.Json));
             WritePredictions(Path.Combine(dir, PredictionsFile), data, data.IndicesOf(Split.Test), sets[Split.Test].Predictions);
             return result;

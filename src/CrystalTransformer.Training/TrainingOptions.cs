@@ -72,6 +72,8 @@ public sealed record TrainingOptions
     public double BatchMemoryGb { get; init; } = DefaultBatchMemoryGb;
     public const double DefaultBatchMemoryGb = 4;
     public int Seed { get; init; } = 42;
+    /// <summary>Early stopping: end the run when validation has not improved for this many epochs; 0 = never.</summary>
+    public int Patience { get; init; }
     /// <summary>Stop after the epoch during which this many minutes have passed; 0 = no limit (recorded in metrics).</summary>
     public double MaxMinutes { get; init; }
 
@@ -91,6 +93,7 @@ public sealed record TrainingOptions
         require(ElementTableLearningRate >= 0, "element-table learning rate must be ≥ 0");
         require(Momentum is >= 0 and < 1, "momentum must be in [0, 1)");
         require(OneCyclePeak is > 0 and < 1, "one-cycle peak must be in (0, 1)");
+        require(Patience >= 0, "patience must be ≥ 0");
     }
 
     public static readonly JsonSerializerOptions Json = new()

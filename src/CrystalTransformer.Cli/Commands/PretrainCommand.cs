@@ -43,14 +43,17 @@ public static class PretrainCommand
         var inputWidth = new Option<int?>("--input-width") { Description = "width of the coordinate/fraction embedding (model width = 128 + this)" };
         var dropout = new Option<double?>("--dropout") { Description = "dropout" };
         var norm = new Option<string?>("--norm") { Description = "post (paper) or pre LayerNorm" };
-        var readout = new Option<string?>("--readout") { Description = "first-atom, mean or attention" };
+        var readout = new Option<string?>("--readout") { Description = "first-atom, mean, attention or fraction-weighted (composition mode)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "switch off the coordinate augmentation" };
         var bucket = new Option<bool>("--bucket") { Description = "batch crystals of similar size together (less padding)" };
+        var patience = new Option<int?>("--patience") { Description = "early stopping: end when validation has not improved for this many epochs (default: the recipe's; 0 = never)" };
+        var fractionEncoding = new Option<string?>("--fraction-encoding") { Description = "composition mode: linear (the fraction → Linear) or sinusoidal (sines/cosines of the fraction and its log)" };
 
         var command = new Command("pretrain", "Train the CrystalTransformer front-end on structures (or compositions) and write its ct-UAE to RUN_DIR/embedding.")
         {
             data, targets, recipe, epochs, output, resume, seed, splitSeed, trainSize, threads, device, quiet, maxMinutes, batch, lr, optimizer,
             schedule, warmup, weightDecay, clip, loss, layers, heads, feedForward, inputWidth, dropout, norm, readout, noAugment, bucket,
+            patience, fractionEncoding,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -79,6 +82,7 @@ public static class PretrainCommand
                     PreNorm = p.GetValue(norm) is { } n ? ParseNorm(n) : r.Model.PreNorm,
                     Readout = p.GetValue(readout) is { } ro ? ParseEnum<Readout>(ro.Replace("-", ""), "--readout") : r.Model.Readout,
                     Augmentation = p.GetValue(noAugment) ? AugmentationConfig.None : r.Model.Augmentation,
+                    FractionEncoding = p.GetValue(fractionEncoding) is { } fe ? ParseEnum<FractionEncoding>(fe, "--fraction-encoding") : r.Model.FractionEncoding,
                 };
                 var t = r.Training;
                 var training = t with
@@ -95,7 +99,8 @@ public static class PretrainCommand
                     Loss = p.GetValue(loss) is { } l ? ParseEnum<LossKind>(l, "--loss") : t.Loss,
                     Seed = p.GetValue(seed),
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
-                    BucketBySize = p.GetValue(bucket),
+                    BucketBySize = p.GetValue(bucket) || t.BucketBySize,
+                    Patience = p.GetValue(patience) ?? t.Patience,
                 };
                 string dir = p.GetValue(output) ?? Path.Combine("runs", $"pretrain-{Path.GetFileNameWithoutExtension(dataName).Split('.')[0]}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 spec = new PretrainSpec(dataName, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
