@@ -101,7 +101,13 @@ public static class UaeCatalog
         catch (IOException) { return null; }
         var metadata = ShippedMetadata(table.Source);
         var pretrain = metadata["pretrain"] ?? metadata;
-        string? data = (string?)pretrain["data"];
+        // One data set was stored as a string, several (multi-source) as an array.
+        string? data = pretrain["data"] switch
+        {
+            JsonArray list => string.Join("+", list.Select(d => (string?)d)),
+            JsonValue value => (string?)value,
+            _ => null,
+        };
         var targets = pretrain["targets"] is JsonArray a ? a.Select(t => (string)t!).ToArray() : null;
         return new Shipped(metadata, data, targets);
     }

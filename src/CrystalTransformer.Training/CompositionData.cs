@@ -11,12 +11,30 @@ namespace CrystalTransformer.Training;
 /// </summary>
 public static class CompositionData
 {
-    public static LabelledData Read(string path, IReadOnlyList<string> targets, int splitSeed = 42)
+    private static readonly string[] NonLabelColumns = ["composition", "formula", "task_id", "id", "material_id", "split"];
+
+    /// <summary>The header's column names.</summary>
+    public static string[] Header(string path)
+    {
+        using var reader = Open(path);
+        return Split(reader.ReadLine() ?? "", path, 1).Select(h => h.Trim().Trim('"')).ToArray();
+    }
+
+    /// <summary>The columns that can be targets: every column except the composition, id and split columns.</summary>
+    public static IReadOnlySet<string> LabelColumns(string path) =>
+        Header(path).Where(h => !NonLabelColumns.Contains(h.ToLowerInvariant())).ToHashSet(StringComparer.Ordinal);
+
+    private static StreamReader Open(string path)
     {
         if (!File.Exists(path)) throw new InputError("file not found", path);
-        using var raw = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(raw, CompressionMode.Decompress) : raw;
-        using var reader = new StreamReader(stream);
+        Stream stream = File.OpenRead(path);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        return new StreamReader(stream);
+    }
+
+    public static LabelledData Read(string path, IReadOnlyList<string> targets, int splitSeed = 42)
+    {
+        using var reader = Open(path);
         var header = Split(reader.ReadLine() ?? throw new InputError("empty file", path), path, 1);
         int col(string name) => Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
         int compCol = col("composition");

@@ -18,8 +18,11 @@ namespace CrystalTransformer.Training;
 /// </summary>
 public static class DataSets
 {
-    public const string Perov5 = "perov5", Nomad2018 = "nomad2018";
+    public const string Perov5 = "perov5", Nomad2018 = "nomad2018", MpCompositions = "mp-compositions";
+    /// <summary>Built-in structure data sets (what <c>ct train</c> accepts by name).</summary>
     public static readonly IReadOnlyList<string> BuiltInNames = [Perov5, Nomad2018];
+    /// <summary>Every built-in data set, including the composition-only Materials Project set (pretraining only).</summary>
+    public static readonly IReadOnlyList<string> AllBuiltInNames = [Perov5, Nomad2018, MpCompositions];
 
     /// <summary>Seed of the fixed NOMAD-2018 split.</summary>
     public const int NomadSplitSeed = 42;
@@ -29,24 +32,48 @@ public static class DataSets
     {
         Perov5 => BuiltInData.PathOf("perov5", "perov5.csv.gz"),
         Nomad2018 => BuiltInData.PathOf("nomad2018", "train.extxyz.gz"),
+        MpCompositions => BuiltInData.PathOf("mp_compositions", "mp_formation_bandgap.csv.gz"),
         _ => data,
     };
 
-    /// <summary>"perov5" or "nomad2018" for the built-in sets (also "nomad"), else the text unchanged.</summary>
+    /// <summary>The canonical name of a built-in set (aliases: perov_5; nomad, nomad-2018; mp_compositions, mp), else the text unchanged.</summary>
     public static string Canonical(string data) => data.Trim().ToLowerInvariant() switch
     {
         "perov5" or "perov_5" => Perov5,
         "nomad2018" or "nomad" or "nomad-2018" => Nomad2018,
+        "mp-compositions" or "mp_compositions" or "mp" => MpCompositions,
         _ => data,
     };
 
-    public static bool IsBuiltIn(string data) => BuiltInNames.Contains(Canonical(data));
+    public static bool IsBuiltIn(string data) => AllBuiltInNames.Contains(Canonical(data));
+
+    /// <summary>True for the MP compositions and for a CSV whose header has a composition (or formula) column and no cif column.</summary>
+    public static bool IsCompositionOnly(string data)
+    {
+        if (Canonical(data) == MpCompositions) return true;
+        string path = PathOf(data);
+        if (!File.Exists(path) || !(path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase)))
+            return false;
+        var header = CompositionData.Header(path).Select(h => h.ToLowerInvariant()).ToArray();
+        return (header.Contains("composition") || header.Contains("formula")) && !header.Contains("cif");
+    }
+
+    /// <summary>The label names a data set offers (numeric columns of a composition CSV, labels of the structures).</summary>
+    public static IReadOnlySet<string> LabelNames(string data)
+    {
+        string path = PathOf(data);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new InputError($"no data set or file '{data}' (built-in: {string.Join(", ", AllBuiltInNames)})");
+        if (IsCompositionOnly(data)) return CompositionData.LabelColumns(path);
+        return StructureIO.Read(path).SelectMany(s => s.Labels.Keys).ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>Reads the data and its split (see the class summary).</summary>
     public static LabelledData Load(string data, IReadOnlyList<string> targets, int splitSeed = 42, int? trainSize = null,
         ReadOptions? read = null)
     {
         if (targets.Count == 0) throw new InputError("no targets given");
+        if (Canonical(data) == MpCompositions)
+            throw new InputError("mp-compositions holds compositions only (no structures): use it with ct pretrain, or a composition-mode transformer via --init-from");
         string path = PathOf(data);
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new InputError($"no data set or file '{data}' (built-in: {string.Join(", ", BuiltInNames)}; or a CGCNN folder, an extxyz file with labels, a CSV with a cif column)");

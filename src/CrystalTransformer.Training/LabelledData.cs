@@ -49,6 +49,42 @@ public sealed class LabelledData
             $"{SplitDescription}; training subset of {count} (System.Random seed {seed})");
     }
 
+    /// <summary>The same data with other entries (e.g. structures reduced to their compositions); labels and split unchanged.</summary>
+    public LabelledData WithEntries(IReadOnlyList<DataEntry> entries) =>
+        new(entries, Targets, Labels, Splits, Rows, Source, DataHash, SplitDescription);
+
+    /// <summary>
+    /// Several data sets as one, each with its own split: the targets are <paramref name="targets"/>, and an entry has
+    /// labels only for the targets of its own data set (NaN, i.e. masked, for the others). Ids are prefixed with the
+    /// part's number when two parts share an id.
+    /// </summary>
+    public static LabelledData Join(IReadOnlyList<LabelledData> parts, IReadOnlyList<string> targets)
+    {
+        var entries = new List<DataEntry>();
+        var labels = new List<double[]>();
+        var splits = new List<Split>();
+        var rows = new List<int>();
+        bool clash = parts.SelectMany(p => p.Entries.Select(e => e.Id)).GroupBy(id => id).Any(g => g.Count() > 1);
+        for (int k = 0; k < parts.Count; k++)
+        {
+            var part = parts[k];
+            var column = targets.Select(t => part.Targets.ToList().IndexOf(t)).ToArray();
+            for (int i = 0; i < part.Entries.Count; i++)
+            {
+                var entry = part.Entries[i];
+                entries.Add(clash ? entry with { Id = $"{k + 1}:{entry.Id}" } : entry);
+                labels.Add(column.Select(c => c < 0 ? double.NaN : part.Labels[i][c]).ToArray());
+                splits.Add(part.Splits[i]);
+                rows.Add(part.Rows[i]);
+            }
+        }
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Join("|", parts.Select(p => p.DataHash)))));
+        return new LabelledData(entries, targets, labels.ToArray(), splits.ToArray(), rows.ToArray(),
+            string.Join(" + ", parts.Select(p => p.Source)), hash,
+            string.Join("; ", parts.Select(p => $"{System.IO.Path.GetFileName(p.Source)}: {p.SplitDescription}")));
+    }
+
     public int[] IndicesOf(Split split) => Enumerable.Range(0, Entries.Count).Where(i => Splits[i] == split).ToArray();
 
     /// <summary>

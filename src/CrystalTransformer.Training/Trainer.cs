@@ -71,7 +71,7 @@ public static class Trainer
         var info = new ModelInfo
         {
             Kind = model.Kind, Config = model.Config, Targets = data.Targets.ToArray(), TargetMean = scaler.Mean, TargetStd = scaler.Std,
-            TrainedElements = trainedElements, DataHash = data.DataHash, DataSource = data.Source, Seed = options.Seed,
+            TrainedElements = trainedElements, DataHash = data.DataHash, DataSource = PortableSources(data.Source), Seed = options.Seed,
         };
 
         model.to(device);
@@ -368,7 +368,7 @@ public static class Trainer
             ["training"] = JsonSerializer.SerializeToNode(options, TrainingOptions.Json),
             ["data"] = new JsonObject
             {
-                ["source"] = data.Source, ["sha256"] = data.DataHash, ["targets"] = new JsonArray(data.Targets.Select(t => (JsonNode)t).ToArray()),
+                ["source"] = PortableSources(data.Source), ["sha256"] = data.DataHash, ["targets"] = new JsonArray(data.Targets.Select(t => (JsonNode)t).ToArray()),
                 ["split"] = data.SplitDescription,
                 ["train"] = data.IndicesOf(Split.Train).Length, ["validation"] = data.IndicesOf(Split.Validation).Length,
                 ["test"] = data.IndicesOf(Split.Test).Length,
@@ -399,6 +399,10 @@ public static class Trainer
         var kept = lines.Take(1).Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out int e) && e <= epochsKept));
         AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
     }
+
+    /// <summary>The data source(s) as recorded in run files (see <see cref="IO.BuiltInData.Portable"/>).</summary>
+    private static string PortableSources(string source) =>
+        string.Join(" + ", source.Split(" + ").Select(IO.BuiltInData.Portable));
 
     private static string HashOf(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

@@ -16,8 +16,8 @@ public static class PretrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "perov5, nomad2018, mp-compositions, or a file/folder: CGCNN folder, extxyz with labels, CSV with a cif column, or CSV with a composition column (composition mode)" };
-        var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref,dir_gap (several = multi-task)" };
+        var data = new Option<string[]>("--data") { Description = "perov5, nomad2018, mp-compositions, or a file/folder: CGCNN folder, extxyz with labels, CSV with a cif column, or CSV with a composition column (composition mode); repeat for multi-source pretraining (each data set keeps its split; a crystal's missing labels are masked)" };
+        var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref,dir_gap (several = multi-task; with several --data, each data set contributes the targets it has)" };
         var recipe = new Option<string>("--recipe") { Description = "fast (default: converges quickly on CPUs) or paper (the authors' settings)", DefaultValueFactory = _ => "fast" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the recipe's)" };
         var output = new Option<string?>("--out") { Description = "run directory (default runs/pretrain-<data>-<time>)" };
@@ -67,10 +67,11 @@ public static class PretrainCommand
             }
             else
             {
-                string dataName = p.GetValue(data) ?? throw new InputError("--data is required (perov5, mp-compositions, or a file)");
+                var dataNames = p.GetValue(data) is { Length: > 0 } given ? given
+                    : throw new InputError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
                 var targetList = (p.GetValue(targets) ?? throw new InputError("--targets is required (e.g. heat_ref or formation_energy_per_atom,band_gap)"))
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                bool composition = PretrainData.IsComposition(dataName);
+                bool composition = Pretraining.IsCompositionMode(dataNames);
                 var r = Recipes.Get(p.GetValue(recipe)!, targetList.Length, composition);
                 var model = r.Model with
                 {
@@ -102,8 +103,9 @@ public static class PretrainCommand
                     BucketBySize = p.GetValue(bucket) || t.BucketBySize,
                     Patience = p.GetValue(patience) ?? t.Patience,
                 };
-                string dir = p.GetValue(output) ?? Path.Combine("runs", $"pretrain-{Path.GetFileNameWithoutExtension(dataName).Split('.')[0]}-{DateTime.Now:yyyyMMdd-HHmmss}");
-                spec = new PretrainSpec(dataName, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
+                string stem = string.Join("+", dataNames.Select(d => Path.GetFileNameWithoutExtension(d.TrimEnd('/', '\\')).Split('.')[0]));
+                string dir = p.GetValue(output) ?? Path.Combine("runs", $"pretrain-{stem}-{DateTime.Now:yyyyMMdd-HHmmss}");
+                spec = new PretrainSpec(dataNames, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
             }
             var result = Run(spec, p.GetValue(threads), p.GetValue(device)!, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
             if (!p.GetValue(quiet)) Console.WriteLine(Summary(result, spec.Directory));
@@ -112,22 +114,9 @@ public static class PretrainCommand
         return command;
     }
 
-    /// <summary>Loads the data, trains, and writes the ct-UAE into RUN_DIR/embedding.</summary>
-    public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress)
-    {
-        var labelled = PretrainData.Load(spec.Data, spec.Targets, spec.SplitSeed, spec.TrainSize);
-        if (threads > 0) set_num_threads(threads);
-        manual_seed(spec.Training.Seed);
-        using var model = new CrystalTransformerModel(spec.Model, spec.Targets.Length);
-        var settings = new RunSettings
-        {
-            Directory = spec.Directory, Device = device, Threads = threads, Resume = resume,
-            Description = new JsonObject { ["pretrain"] = JsonSerializer.SerializeToNode(spec, TrainingOptions.Json) },
-        };
-        var result = TrainingProgress.Run(progress, observer => Trainer.Train(model, labelled, spec.Training, settings, observer));
-        EmbedCommand.WriteFromModelFile(Path.Combine(spec.Directory, Trainer.BestFile), Path.Combine(spec.Directory, "embedding"));
-        return result;
-    }
+    /// <summary>Pretrains (the Training layer's <see cref="Pretraining.Run"/>) with progress on the terminal.</summary>
+    public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress) =>
+        TrainingProgress.Run(progress, observer => Pretraining.Run(spec, threads, device, resume, observer));
 
     private static string Summary(TrainingResult r, string dir) =>
         string.Join("\n", r.Targets.Select(t => string.Create(CultureInfo.InvariantCulture,
@@ -142,60 +131,4 @@ public static class PretrainCommand
     public static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", "").Replace("_", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
             : throw new InputError($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
-}
-
-/// <summary>Everything that defines a pretraining run; stored in config.json so --resume rebuilds the same run.</summary>
-public sealed record PretrainSpec(string Data, string[] Targets, int SplitSeed, int? TrainSize, string Recipe,
-    TransformerConfig Model, TrainingOptions Training, string Directory)
-{
-    public static PretrainSpec LoadFrom(string dir)
-    {
-        string path = Path.Combine(dir, Trainer.ConfigFile);
-        if (!File.Exists(path)) throw new InputError($"no {Trainer.ConfigFile}: not a run directory", dir);
-        var node = JsonNode.Parse(File.ReadAllText(path))?["pretrain"] ?? throw new InputError("config.json has no pretrain section", path);
-        var spec = node.Deserialize<PretrainSpec>(TrainingOptions.Json) ?? throw new InputError("config.json: empty pretrain section", path);
-        return spec with { Directory = dir };
-    }
-}
-
-/// <summary>Resolves --data for pretraining: built-in names or user files.</summary>
-public static class PretrainData
-{
-    public static string PathOf(string data) => data.Trim().ToLowerInvariant() switch
-    {
-        "perov5" => BuiltInData.PathOf("perov5", "perov5.csv.gz"),
-        "nomad2018" or "nomad" => BuiltInData.PathOf("nomad2018", "train.extxyz.gz"),
-        "mp-compositions" or "mp_compositions" => BuiltInData.PathOf("mp_compositions", "mp_formation_bandgap.csv.gz"),
-        _ => data,
-    };
-
-    /// <summary>True for a CSV whose header has a composition (or formula) column and no cif column.</summary>
-    public static bool IsComposition(string data)
-    {
-        string path = PathOf(data);
-        if (!File.Exists(path) || !(path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase)))
-            return false;
-        using var raw = File.OpenRead(path);
-        using Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new System.IO.Compression.GZipStream(raw, System.IO.Compression.CompressionMode.Decompress) : raw;
-        using var reader = new StreamReader(s);
-        var header = (reader.ReadLine() ?? "").ToLowerInvariant().Split(',').Select(h => h.Trim('"', ' ')).ToArray();
-        return (header.Contains("composition") || header.Contains("formula")) && !header.Contains("cif");
-    }
-
-    public static LabelledData Load(string data, IReadOnlyList<string> targets, int splitSeed, int? trainSize)
-    {
-        string path = PathOf(data);
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new InputError($"no data set or file '{data}' (built-in: perov5, nomad2018, mp-compositions)");
-        var labelled = IsComposition(data)
-            ? CompositionData.Read(path, targets, splitSeed)
-            : StructureData(path, targets, splitSeed);
-        return trainSize is int n ? labelled.WithTrainSubset(n, splitSeed) : labelled;
-    }
-
-    private static LabelledData StructureData(string path, IReadOnlyList<string> targets, int splitSeed)
-    {
-        var structures = StructureIO.Read(path);
-        IEnumerable<string> files = Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : [path];
-        return LabelledData.FromStructures(structures, targets, path, RunEnvironment.HashFiles(files), splitSeed);
-    }
 }

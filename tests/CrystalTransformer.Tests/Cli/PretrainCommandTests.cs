@@ -57,6 +57,41 @@ public class PretrainCommandTests
     }
 
     [Fact]
+    public void MultiSourcePretrainingMasksMissingLabelsAndRecordsWhatItSaw()
+    {
+        string dir = TinyData.TempDir();
+        string compositions = CompositionCsv(dir);
+        // A second data set with its own split column and its own target; shares no target with the first.
+        var sb = new StringBuilder("id,formula,heat,split\n");
+        string[] splits = ["train", "train", "train", "val", "test"];
+        for (int i = 0; i < 40; i++)
+            sb.Append(CultureInfo.InvariantCulture, $"p{i},Cs{1 + i % 2}Pb{1 + i % 3}I3,{0.1 * i},{splits[i % 5]}\n");
+        string second = Path.Combine(dir, "second.csv");
+        File.WriteAllText(second, sb.ToString());
+        string run = Path.Combine(dir, "multi");
+        Assert.Equal(0, Ct("pretrain", "--data", compositions, "--data", second, "--targets", "energy,heat", "--layers", "1", "--heads", "2",
+            "--ff", "16", "--input-width", "8", "--batch-size", "16", "--epochs", "2", "--threads", "1", "--quiet", "--device", "cpu", "--out", run));
+
+        var provenance = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "embedding", "provenance.json")))!;
+        Assert.Equal("ct-uae-provenance/1", (string?)provenance["format"]);
+        var sources = provenance["sources"]!.AsArray();
+        Assert.Equal(2, sources.Count);
+        Assert.Equal("file:comp.csv", (string?)sources[0]!["dataset"]);
+        Assert.Equal(new[] { "energy" }, sources[0]!["targets"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal(new[] { "heat" }, sources[1]!["targets"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal(24, (int)sources[1]!["train_count"]!);       // the second set's own split column
+        Assert.Equal(8, (int)sources[1]!["validation_count"]!);
+        Assert.Equal(new[] { "I", "Cs", "Pb" }, sources[1]!["elements"]!.AsArray().Select(t => (string)t!));
+        var table = ElementTableIO.ReadUaeFolder(Path.Combine(run, "embedding"));
+        Assert.Contains(table.Trained, e => e.Symbol == "Cs");
+        Assert.Contains(table.Trained, e => e.Symbol == "Li");
+
+        // A target no data set has, and a data set without any of the targets, are one-line errors.
+        Assert.Equal(1, Ct("pretrain", "--data", compositions, "--data", second, "--targets", "energy,nope", "--quiet", "--out", Path.Combine(dir, "x")));
+        Assert.Equal(1, Ct("pretrain", "--data", compositions, "--data", second, "--targets", "energy", "--quiet", "--out", Path.Combine(dir, "y")));
+    }
+
+    [Fact]
     public void BadInputIsAOneLineErrorWithExitCode1()
     {
         string dir = TinyData.TempDir();
