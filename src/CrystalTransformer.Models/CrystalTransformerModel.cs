@@ -66,12 +66,28 @@ public sealed class CrystalTransformerModel : TrainableModel
             .Select(_ => new EncoderLayer(width, config.Heads, config.FeedForward, config.Dropout, config.PreNorm)).ToArray());
         if (config.PreNorm) final_norm = nn.LayerNorm(width);
         if (config.Readout == Readout.Attention) pool_score = nn.Linear(width, 1);
-        heads = nn.ModuleList(targetCount == 1
-            // Single task: Linear(256→128) → Linear(128→1), as the authors' code (no activation between).
-            ? [nn.Sequential(nn.Linear(width, width / 2), nn.Linear(width / 2, 1))]
-            // Multi-task: one Linear(256→256)–ReLU–Linear(256→1) head per property.
-            : Enumerable.Range(0, targetCount).Select(_ => nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))).ToArray());
+        heads = nn.ModuleList(config.HeadLayers is { } hidden
+            ? Enumerable.Range(0, targetCount).Select(_ => Mlp(width, hidden)).ToArray()
+            : targetCount == 1
+                // Single task: Linear(256→128) → Linear(128→1), as the authors' code (no activation between).
+                ? [nn.Sequential(nn.Linear(width, width / 2), nn.Linear(width / 2, 1))]
+                // Multi-task: one Linear(256→256)–ReLU–Linear(256→1) head per property.
+                : Enumerable.Range(0, targetCount).Select(_ => Mlp(width, [width])).ToArray());
         RegisterComponents();
+    }
+
+    /// <summary>Linear layers of the given hidden widths with ReLU between them, ending in one output.</summary>
+    private static Sequential Mlp(int input, IReadOnlyList<int> hidden)
+    {
+        var layers = new List<nn.Module<Tensor, Tensor>>();
+        foreach (int w in hidden)
+        {
+            layers.Add(nn.Linear(input, w));
+            layers.Add(nn.ReLU());
+            input = w;
+        }
+        layers.Add(nn.Linear(input, 1));
+        return nn.Sequential(layers);
     }
 
     public override string Kind => KindName;

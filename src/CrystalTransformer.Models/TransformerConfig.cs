@@ -59,6 +59,11 @@ public sealed record TransformerConfig
     public TokenInput Input { get; init; } = TokenInput.Coordinates;
     /// <summary>Composition mode: how the fraction is encoded before its Linear layer.</summary>
     public FractionEncoding FractionEncoding { get; init; } = FractionEncoding.Linear;
+    /// <summary>
+    /// Hidden widths of each multi-task head (ReLU between layers); null = the paper's one hidden layer of the model
+    /// width. Single-task models keep the paper's Linear(width→width/2) → Linear(width/2→1) unless this is set.
+    /// </summary>
+    public int[]? HeadLayers { get; init; }
     /// <summary>Frequencies per scale of the sinusoidal fraction encoding.</summary>
     public int FractionFrequencies { get; init; } = 8;
     /// <summary>Train-time augmentation of coordinates (structure mode only).</summary>
@@ -92,6 +97,7 @@ public sealed record TransformerConfig
         require(!(Input == TokenInput.Coordinates && Readout == Readout.FractionWeighted), "fraction-weighted readout needs composition mode");
         require(!(Input == TokenInput.Coordinates && FractionEncoding != FractionEncoding.Linear), "a fraction encoding needs composition mode");
         require(FractionFrequencies is >= 1 and <= 32, "fraction frequencies must be in 1..32");
+        require(HeadLayers is null || (HeadLayers.Length >= 1 && HeadLayers.All(w => w >= 1)), "head layers must be positive widths");
     }
 
     public static readonly JsonSerializerOptions Json = new()

@@ -47,13 +47,14 @@ public static class PretrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "switch off the coordinate augmentation" };
         var bucket = new Option<bool>("--bucket") { Description = "batch crystals of similar size together (less padding)" };
         var patience = new Option<int?>("--patience") { Description = "early stopping: end when validation has not improved for this many epochs (default: the recipe's; 0 = never)" };
+        var headLayers = new Option<string?>("--head-layers") { Description = "hidden widths of each target's head, comma-separated (e.g. 512,256,128; default: the paper's heads)" };
         var fractionEncoding = new Option<string?>("--fraction-encoding") { Description = "composition mode: linear (the fraction → Linear) or sinusoidal (sines/cosines of the fraction and its log)" };
 
         var command = new Command("pretrain", "Train the CrystalTransformer front-end on structures (or compositions) and write its ct-UAE to RUN_DIR/embedding.")
         {
             data, targets, recipe, epochs, output, resume, seed, splitSeed, trainSize, threads, device, quiet, maxMinutes, batch, lr, optimizer,
             schedule, warmup, weightDecay, clip, loss, layers, heads, feedForward, inputWidth, dropout, norm, readout, noAugment, bucket,
-            patience, fractionEncoding,
+            patience, fractionEncoding, headLayers,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -83,6 +84,7 @@ public static class PretrainCommand
                     PreNorm = p.GetValue(norm) is { } n ? ParseNorm(n) : r.Model.PreNorm,
                     Readout = p.GetValue(readout) is { } ro ? ParseEnum<Readout>(ro.Replace("-", ""), "--readout") : r.Model.Readout,
                     Augmentation = p.GetValue(noAugment) ? AugmentationConfig.None : r.Model.Augmentation,
+                    HeadLayers = p.GetValue(headLayers) is { } hl ? ParseWidths(hl, "--head-layers") : r.Model.HeadLayers,
                     FractionEncoding = p.GetValue(fractionEncoding) is { } fe ? ParseEnum<FractionEncoding>(fe, "--fraction-encoding") : r.Model.FractionEncoding,
                 };
                 var t = r.Training;
@@ -122,6 +124,11 @@ public static class PretrainCommand
         string.Join("\n", r.Targets.Select(t => string.Create(CultureInfo.InvariantCulture,
             $"test {t}: MAE {r.Test[t].Mae:0.0000}  RMSE {r.Test[t].Rmse:0.0000}  R² {r.Test[t].R2:0.000}  (n = {r.Test[t].Count})")))
         + $"\nbest epoch {r.BestEpoch} of {r.EpochsRun}, {r.Seconds:0} s; run directory {dir}, ct-UAE in {Path.Combine(dir, "embedding")}";
+
+    private static int[] ParseWidths(string text, string option) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) && w >= 1 ? w
+                : throw new InputError($"{option}: '{t}' is not a positive width")).ToArray();
 
     private static bool ParseNorm(string v) => v.Trim().ToLowerInvariant() switch
     {
