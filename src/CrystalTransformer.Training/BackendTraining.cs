@@ -223,7 +223,36 @@ public static class BackendTraining
             Directory = request.Output, Device = device, Threads = threads, Resume = resume,
             Description = new JsonObject { [ConfigSection] = JsonSerializer.SerializeToNode(request, Json) },
         };
-        return Trainer.Train(model, data, options, settings, observer);
+        double tableScale = RawTableScale(model);
+        try
+        {
+            return Trainer.Train(model, data, options, settings, observer);
+        }
+        catch (TrainingDivergedError diverged) when (tableScale > RawScaleThreshold)
+        {
+            string name = ((GraphModel)model).TableConfig.Name, spec = request.Embedding ?? DefaultEmbedding(request.Model);
+            throw diverged.WithAdvice(string.Create(CultureInfo.InvariantCulture,
+                $"the table '{name}' has raw-scale columns (max |value| = {tableScale:G6}): use std:{spec} or --standardize-embedding"));
+        }
+    }
+
+    /// <summary>
+    /// Largest |value| in the rows of a graph network's table above which a diverging run is blamed on the table: tables
+    /// of raw physical quantities (magpie, oliynyk, xenonpy: melting points in K, ...) reach thousands, learned and
+    /// standardised tables stay near 1 (a standardised column reaches at most √(elements − 1) ≈ 10).
+    /// </summary>
+    public const double RawScaleThreshold = 100;
+
+    /// <summary>Largest |value| of the rows a graph network's table uses, or 0 when the table is standardised or learned from scratch.</summary>
+    public static double RawTableScale(TrainableModel model)
+    {
+        if (model is not GraphModel graph || graph.TableConfig.Standardized || graph.TableConfig.Training == ElementTableTraining.Scratch) return 0;
+        var values = graph.Elements.Values();
+        int width = graph.TableConfig.Dimension;
+        double max = 0;
+        foreach (int z in graph.TableConfig.Elements)
+            for (int c = 0; c < width; c++) max = Math.Max(max, Math.Abs(values[(z - 1) * width + c]));
+        return max;
     }
 
     /// <summary>The request stored in a run directory's config.json (for --resume).</summary>
@@ -241,6 +270,7 @@ public static class BackendTraining
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };

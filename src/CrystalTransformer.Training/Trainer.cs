@@ -36,6 +36,20 @@ public sealed record TrainingResult(
 }
 
 /// <summary>
+/// The training loss became NaN or infinite at <see cref="Epoch"/>. The run stops there; best.ct and last.ct keep the
+/// last good epoch (log.csv records the diverged one). <see cref="WithAdvice"/> lets the caller name a likely cause.
+/// </summary>
+public sealed class TrainingDivergedError(int epoch, string advice = TrainingDivergedError.GeneralAdvice)
+    : InputError($"training diverged at epoch {epoch} (loss is not finite); {advice}")
+{
+    public const string GeneralAdvice = "try a lower learning rate or gradient clipping";
+
+    public int Epoch { get; } = epoch;
+
+    public TrainingDivergedError WithAdvice(string advice) => new(Epoch, advice);
+}
+
+/// <summary>
 /// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
 /// best.ct (model file of the best validation epoch), last.ct (checkpoint for --resume), metrics.json,
 /// test_predictions.csv.
@@ -131,10 +145,19 @@ public static class Trainer
                 observer.BatchDone();
             }
             double trainLoss = lossSum.item<double>() / Math.Max(1, batches.Count); // the epoch's one synchronisation
+            if (!double.IsFinite(trainLoss))
+            {
+                // The weights are ruined: log the epoch, but keep best.ct and last.ct of the last good one.
+                File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
+                optimizer.Dispose();
+                throw new TrainingDivergedError(epoch + 1);
+            }
 
             var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
             double score = Score(valMetrics, scaler, options.Selection);
-            bool best = score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
+            // The first epoch is always kept (so best.ct exists even when validation gives no number).
+            bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
             double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
             state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
@@ -381,7 +404,7 @@ public static class Trainer
         };
         if (run.Description is not null)
             foreach (var (k, v) in run.Description) config[k] = v?.DeepClone();
-        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(TrainingOptions.Json));
         AtomicFile.WriteAllText(Path.Combine(dir, EnvironmentFile), JsonSerializer.Serialize(RunEnvironment.Capture(device), TrainingOptions.Json));
     }
 
@@ -389,8 +412,11 @@ public static class Trainer
         "epoch,learning_rate,train_loss,val_score," + string.Join(",", targets.Select(t => $"val_mae_{t}")) + ",best,seconds";
 
     private static string LogLine(EpochRecord r) => string.Join(",",
-        new[] { r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.LearningRate), Number(r.TrainLoss), Number(r.ValidationScore) }
-            .Concat(r.ValidationMae.Select(Number)).Append(r.IsBest ? "1" : "0").Append(r.Seconds.ToString("0.###", CultureInfo.InvariantCulture)));
+        new[] { r.Epoch.ToString(CultureInfo.InvariantCulture), LogNumber(r.LearningRate), LogNumber(r.TrainLoss), LogNumber(r.ValidationScore) }
+            .Concat(r.ValidationMae.Select(LogNumber)).Append(r.IsBest ? "1" : "0").Append(r.Seconds.ToString("0.###", CultureInfo.InvariantCulture)));
+
+    /// <summary>log.csv spells non-finite numbers as the JSON files do: NaN, Infinity, -Infinity.</summary>
+    private static string LogNumber(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     private static void TruncateLog(string path, int epochsKept)
     {

@@ -96,10 +96,16 @@ public sealed record TrainingOptions
         require(Patience >= 0, "patience must be ≥ 0");
     }
 
+    /// <summary>
+    /// How the loop writes and reads its JSON (metrics.json, checkpoint state, model.json, config.json): snake_case names,
+    /// enums as text, and non-finite numbers as the strings "NaN", "Infinity" and "-Infinity" (a diverged or
+    /// unlabelled metric must not stop the run from being recorded).
+    /// </summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 }

@@ -155,6 +155,27 @@ public class BackendTrainingTests
     }
 
     [Fact]
+    public void DivergenceWithARawScaleTableNamesTheTableAndTheRemedy()
+    {
+        string file = TinyFile();
+        // Values of 1e30 (float32 holds them) overflow the network's sums of squares in the first batch.
+        var scaled = ElementTable.Random(8, 3);
+        var raw = ElementTable.FromRows("raw", scaled.Elements.Select(e => (e, (IReadOnlyList<double>)scaled[e].ToArray().Select(v => v * 1e30).ToArray())));
+        string tablePath = Path.Combine(TinyData.TempDir(), "raw.csv");
+        ElementTableIO.WriteCsv(raw, tablePath);
+        var request = Request("cgcnn", file, epochs: 2) with { Embedding = tablePath };
+        var error = Assert.Throws<TrainingDivergedError>(() => Run(request));
+        Assert.StartsWith("training diverged at epoch 1 (loss is not finite); the table 'raw' has raw-scale columns (max |value| = ", error.Message);
+        Assert.EndsWith($"): use std:{tablePath} or --standardize-embedding", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        using (var model = BackendTraining.CreateModel(request, BackendTraining.LoadData(request)))
+            Assert.True(BackendTraining.RawTableScale(model) > 1e29);
+        // A standardised table is never blamed.
+        using var standardized = BackendTraining.CreateModel(request with { StandardizeEmbedding = true }, BackendTraining.LoadData(request));
+        Assert.Equal(0, BackendTraining.RawTableScale(standardized));
+    }
+
+    [Fact]
     public void GraphsStreamedFromTheCacheTrainExactlyAsGraphsInMemory()
     {
         string file = TinyFile();
