@@ -67,6 +67,12 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
     /// </summary>
     public virtual IReadOnlyList<Parameter> ElementTableParameters => [];
 
+    /// <summary>
+    /// A term the training loop adds to the loss of every optimiser step (once per step, also when a batch is trained in
+    /// parts), such as a pull of pretrained weights towards their starting values; null when the model has none.
+    /// </summary>
+    public virtual Tensor? RegularizationLoss() => null;
+
     /// <summary>Elements whose table rows receive gradient from these entries (for marking untrained rows).</summary>
     public virtual IEnumerable<int> ElementsUsedBy(DataEntry entry) => entry.Composition.Elements.Select(e => e.Z);
 

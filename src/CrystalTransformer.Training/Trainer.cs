@@ -234,7 +234,8 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Loss of one training batch with gradients accumulated in the parameters. A batch whose estimated activations
+    /// Loss of one training batch with gradients accumulated in the parameters: the data loss plus the model's
+    /// <see cref="TrainableModel.RegularizationLoss"/> (once per batch). A batch whose estimated activations
     /// exceed <paramref name="memoryBudget"/> bytes runs in parts; each part's loss is its share of the whole batch's
     /// loss (same denominators), so the summed gradient is the whole batch's, except that batch norm sees each part alone.
     /// </summary>
@@ -247,6 +248,7 @@ public static class Trainer
         {
             using var input = model.Collate(batch.Select(i => samples[i]).ToArray(), device, rng);
             var loss = Loss(model.forward(input), Targets(batch), options.Loss);
+            if (model.RegularizationLoss() is { } penalty) loss = loss + penalty;
             loss.backward();
             return loss;
         }
@@ -259,6 +261,11 @@ public static class Trainer
             var loss = Loss(model.forward(input), Targets(part), options.Loss, counts);
             loss.backward();
             total.add_(loss.detach());
+        }
+        if (model.RegularizationLoss() is { } regularization)
+        {
+            regularization.backward();
+            total.add_(regularization.detach());
         }
         return total;
     }

@@ -18,7 +18,8 @@ public static class TrainCommand
         var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref or formation_energy_ev_natom,bandgap_energy_ev (several = multi-target)" };
         var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax} (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
         var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };
-        var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5)" };
+        var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5, the paper's, which barely moves a table; 1e-3 or more move it, best with --embedding-l2sp)" };
+        var embeddingL2Sp = new Option<double?>("--embedding-l2sp") { Description = "finetune mode: pull the table towards its loaded values T0, adding ALPHA / width · Σ over its rows of ||T − T0||² to the loss (0 = off)" };
         var standardize = new Option<bool>("--standardize-embedding") { Description = "standardise the table's columns (mean 0, std 1 over its elements) before use" };
         var missing = new Option<string>("--missing-elements") { Description = "elements of the data the table lacks: error (default; lists them), zero (zero vector) or mean (mean vector)", DefaultValueFactory = _ => "error" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the model's reference code: cgcnn 30, megnet 1000, alignn 300)" };
@@ -47,7 +48,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end, on a labelled data set. " +
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
-            model, data, targets, embedding, mode, embeddingLr, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
+            model, data, targets, embedding, mode, embeddingLr, embeddingL2Sp, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
             optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes, batchMemory,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
@@ -73,6 +74,7 @@ public static class TrainCommand
                     Embedding = p.GetValue(embedding),
                     EmbeddingMode = ParseMode(p.GetValue(mode)!),
                     EmbeddingLearningRate = p.GetValue(embeddingLr),
+                    EmbeddingL2Sp = p.GetValue(embeddingL2Sp),
                     StandardizeEmbedding = p.GetValue(standardize),
                     MissingElements = PretrainCommand.ParseEnum<MissingElementPolicy>(p.GetValue(missing)!, "--missing-elements"),
                     MajoritySpecies = p.GetValue(majority),
