@@ -89,9 +89,7 @@ public static class Trainer
         };
 
         model.to(device);
-        var tableParams = model.ElementTableParameters;
-        if (options.ElementTable == ElementTableMode.Frozen) foreach (var p in tableParams) p.requires_grad = false;
-        var (optimizer, baseRates) = CreateOptimizer(model, tableParams, options);
+        var (optimizer, baseRates) = CreateOptimizer(model, options);
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
 
         var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
@@ -304,13 +302,30 @@ public static class Trainer
         return standardized.Length == 0 ? double.NaN : standardized.Average();
     }
 
-    private static (OptimizerHelper Optimizer, double[] BaseRates) CreateOptimizer(TrainableModel model, IReadOnlyList<Parameter> table, TrainingOptions o)
+    /// <summary>
+    /// The optimiser's parameter groups: first the main group at <see cref="TrainingOptions.LearningRate"/> (every
+    /// parameter in no part of <see cref="TrainableModel.ParameterParts"/>, or in a part trained with it), then one group per
+    /// part with a rate of its own (<see cref="TrainingOptions.TrainingOf"/>). Frozen parts stop requiring gradients.
+    /// </summary>
+    private static (OptimizerHelper Optimizer, double[] BaseRates) CreateOptimizer(TrainableModel model, TrainingOptions o)
     {
-        var tableSet = new HashSet<Parameter>(table, ReferenceEqualityComparer.Instance);
-        var main = model.parameters().Where(p => !tableSet.Contains(p) && p.requires_grad).ToArray();
-        var groups = new List<(Parameter[] Params, double Rate)> { (main, o.LearningRate) };
-        if (table.Count > 0 && o.ElementTable != ElementTableMode.Frozen)
-            groups.Add((table.ToArray(), o.ElementTable == ElementTableMode.FineTune ? o.ElementTableLearningRate : o.LearningRate));
+        var claimed = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var own = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var partGroups = new List<(Parameter[] Params, double Rate)>();
+        foreach (var (role, parameters) in model.ParameterParts)
+        {
+            var part = parameters.Where(claimed.Add).ToArray();
+            if (part.Length == 0) continue;
+            var training = o.TrainingOf(role);
+            if (training.Frozen) foreach (var p in part) p.requires_grad = false;
+            else if (training.Rate is double rate)
+            {
+                partGroups.Add((part, rate));
+                own.UnionWith(part);
+            }
+        }
+        var main = model.parameters().Where(p => !own.Contains(p) && p.requires_grad).ToArray();
+        var groups = partGroups.Prepend((Params: main, Rate: o.LearningRate)).ToList();
         var rates = groups.Select(g => g.Rate).ToArray();
         OptimizerHelper optimizer = o.Optimizer switch
         {

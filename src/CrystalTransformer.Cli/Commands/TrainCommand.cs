@@ -29,7 +29,9 @@ public static class TrainCommand
         var output = new Option<string?>("--out") { Description = "run directory (default runs/train-<model>-<data>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };
         var batch = new Option<int?>("--batch-size") { Description = "batch size (default: cgcnn 256, megnet 128, alignn 64)" };
-        var lr = new Option<double?>("--lr") { Description = "learning rate (default: cgcnn 0.01, megnet 1e-3, alignn 0.01)" };
+        var lr = new Option<double?>("--lr") { Description = "learning rate (default: cgcnn 0.01, megnet 1e-3, alignn 0.01, transformer 1e-3); with --init-from the rate of the new heads" };
+        var initFrom = new Option<string?>("--init-from") { Description = "transformer: fine-tune a pretrained front-end, given as a model file (.ct), a run directory (its best.ct) or a shipped model's name; its architecture and every weight below the output heads are loaded, the heads start fresh for --targets" };
+        var encoderLr = new Option<double?>("--encoder-lr") { Description = "with --init-from: learning rate of the pretrained layers, element table included (default: --lr)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
         var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep, cosine or onecycle" };
         var milestones = new Option<string?>("--milestones") { Description = "multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (cgcnn default: 100)" };
@@ -45,11 +47,12 @@ public static class TrainCommand
         var batchMemory = new Option<double?>("--batch-memory") { Description = "GiB of activations a training step may keep, by the model's estimate (default 4; 0 = no limit): larger batches (ALIGNN on big crystals) are trained in parts with accumulated gradients" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
 
-        var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end, on a labelled data set. " +
+        var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end (from scratch or, with --init-from, from a pretrained one), on a labelled data set. " +
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
             model, data, targets, embedding, mode, embeddingLr, embeddingL2Sp, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
             optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes, batchMemory,
+            initFrom, encoderLr,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -88,6 +91,8 @@ public static class TrainCommand
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
                     BatchMemoryGb = p.GetValue(batchMemory),
                     Architecture = ParseSettings(p.GetValue(set) ?? []),
+                    InitFrom = p.GetValue(initFrom),
+                    EncoderLearningRate = p.GetValue(encoderLr),
                     GraphCache = p.GetValue(graphCache),
                     Output = p.GetValue(output) ?? Path.Combine("runs", $"train-{kind}-{stem}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                 };
