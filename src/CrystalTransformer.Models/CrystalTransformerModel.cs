@@ -99,6 +99,40 @@ public sealed class CrystalTransformerModel : TrainableModel
 
     public override IReadOnlyList<Parameter> ElementTableParameters => [atom_embed.weight!, atom_embed.bias!];
 
+    /// <summary>Prefix of the output heads' parameter names: what <see cref="InitializeEncoderFrom"/> leaves alone.</summary>
+    public const string HeadsPrefix = nameof(heads) + ".";
+
+    /// <summary>True once <see cref="InitializeEncoderFrom"/> has copied pretrained weights into everything below the heads.</summary>
+    public bool EncoderIsPretrained { get; private set; }
+
+    /// <summary>Every parameter except those of the output heads: the element table, the input embeddings, the encoder layers and the readout.</summary>
+    public IReadOnlyList<Parameter> EncoderParameters =>
+        named_parameters().Where(p => !p.name.StartsWith(HeadsPrefix, StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
+
+    /// <summary>After <see cref="InitializeEncoderFrom"/> everything below the heads (element table included) is one pretrained part.</summary>
+    public override IReadOnlyList<(ParameterRole Role, IReadOnlyList<Parameter> Parameters)> ParameterParts =>
+        EncoderIsPretrained ? [(ParameterRole.Encoder, EncoderParameters), .. base.ParameterParts] : base.ParameterParts;
+
+    /// <summary>
+    /// Copies every weight except the output heads' from a pretrained model whose layers have the same names and shapes
+    /// (settings that hold no weights, such as dropout, may differ); the heads keep their fresh initialisation.
+    /// </summary>
+    public void InitializeEncoderFrom(CrystalTransformerModel source)
+    {
+        static IEnumerable<(string Name, Tensor Value)> Weights(CrystalTransformerModel m) =>
+            m.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(m.named_buffers());
+        var weights = Weights(source).ToDictionary(p => p.Name, p => p.Value);
+        using (torch.no_grad())
+            foreach (var (name, mine) in Weights(this))
+            {
+                if (name.StartsWith(HeadsPrefix, StringComparison.Ordinal)) continue;
+                if (!weights.TryGetValue(name, out var theirs) || !theirs.shape.SequenceEqual(mine.shape))
+                    throw new InputError($"the pretrained model has no layer '{name}' of shape [{string.Join(", ", mine.shape)}]");
+                mine.copy_(theirs);
+            }
+        EncoderIsPretrained = true;
+    }
+
     public override Tensor forward(IBatch input)
     {
         var batch = (TokenBatch)input;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CrystalTransformer.Structures;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,17 +41,29 @@ public sealed record ElementTableConfig
     public string? Fallback { get; init; }
     /// <summary>Atomic numbers whose rows were filled by the fallback.</summary>
     public int[] FilledElements { get; init; } = [];
+    /// <summary>
+    /// Strength α of the L2-SP pull of a fine-tuned table towards its loaded values T0 (null = none): the training loss
+    /// gains α / width · Σ over the rows of <see cref="Elements"/> of Σ over columns (T − T0)², i.e. α times the squared
+    /// distance per row averaged over the columns, so that α means the same for tables of any width.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? L2Sp { get; init; }
 
     public void Validate()
     {
         if (Dimension < 1) throw new InputError($"element table '{Name}': width must be positive, got {Dimension}");
+        if (L2Sp is double alpha && (alpha < 0 || !double.IsFinite(alpha)))
+            throw new InputError($"element table '{Name}': the L2-SP strength must be a finite number ≥ 0, got {alpha}");
+        if (L2Sp > 0 && Training != ElementTableTraining.FineTune)
+            throw new InputError($"element table '{Name}': the L2-SP pull applies to a fine-tuned table only (it is {Training.ToString().ToLowerInvariant()})");
         if (Elements.Any(z => z is < 1 or > ElementEmbedding.Rows))
             throw new InputError($"element table '{Name}': element numbers must be 1..{ElementEmbedding.Rows}");
     }
 
     /// <summary>The configuration of a table resolved against a data set (see <see cref="ElementTable.Resolve"/>).</summary>
-    public static ElementTableConfig From(ResolvedElementTable resolved, ElementTableTraining training) => new()
+    public static ElementTableConfig From(ResolvedElementTable resolved, ElementTableTraining training, double? l2Sp = null) => new()
     {
+        L2Sp = l2Sp > 0 ? l2Sp : null,
         Name = resolved.Table.Name,
         Source = resolved.Table.Source,
         Dimension = resolved.Table.Dimension,
@@ -76,6 +89,10 @@ public sealed class ElementEmbedding : nn.Module<Tensor, Tensor>
     // Field names are the parameter names in model files.
     private readonly Parameter table;
     private readonly Linear linear;
+
+    // L2-SP: the loaded rows T0 of Config.Elements and their indices. Set by Load, never registered, so model files
+    // are the same with and without the pull.
+    private Tensor? _anchor, _anchorRows;
 
     public ElementTableConfig Config { get; }
 
@@ -105,6 +122,41 @@ public sealed class ElementEmbedding : nn.Module<Tensor, Tensor>
         var dense = source.ToDenseSingle(Rows);
         using var values = tensor(dense, [Rows, Config.Dimension]);
         using (no_grad()) table.copy_(values);
+        if (Config.L2Sp > 0 && Config.Training == ElementTableTraining.FineTune)
+        {
+            _anchor?.Dispose();
+            _anchorRows?.Dispose();
+            _anchorRows = tensor(Config.Elements.Select(z => (long)(z - 1)).ToArray(), device: table.device).DetachFromDisposeScope();
+            _anchor = table.detach().index_select(0, _anchorRows).clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>
+    /// The L2-SP penalty α / width · Σ_rows Σ_columns (T − T0)² over the rows of <see cref="ElementTableConfig.Elements"/>,
+    /// T0 being the values given to <see cref="Load"/> (see <see cref="ElementTableConfig.L2Sp"/>); null when the pull is off.
+    /// </summary>
+    public Tensor? L2SpPenalty()
+    {
+        if (_anchor is null || _anchorRows is null || Config.L2Sp is not double alpha) return null;
+        if (_anchor.device != table.device)
+        {
+            // The model moved after loading (to the training device): follow it once.
+            var (anchor, rows) = (_anchor.to(table.device).DetachFromDisposeScope(), _anchorRows.to(table.device).DetachFromDisposeScope());
+            _anchor.Dispose();
+            _anchorRows.Dispose();
+            (_anchor, _anchorRows) = (anchor, rows);
+        }
+        return (table.index_select(0, _anchorRows) - _anchor).square().sum() * (alpha / Config.Dimension);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _anchor?.Dispose();
+            _anchorRows?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     /// <param name="elementIndex">[atoms] Z − 1 of each atom (int64).</param>

@@ -28,6 +28,15 @@ public interface IBatch : IDisposable
     int Count { get; }
 }
 
+/// <summary>Parts of a model that the training loop may train at a learning rate of their own, or freeze.</summary>
+public enum ParameterRole
+{
+    /// <summary>The per-element input table (<see cref="TrainableModel.ElementTableParameters"/>).</summary>
+    ElementTable,
+    /// <summary>Layers whose weights were copied from a pretrained model (the front-end below its output heads).</summary>
+    Encoder,
+}
+
 /// <summary>
 /// A network the shared training loop can train: the module itself, its featuriser and its collate function.
 /// Implement this for a new model kind (Transformer, CGCNN, MEGNet, ALIGNN) and register a factory in
@@ -66,6 +75,20 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
     /// network). The loop freezes them or gives them their own learning rate. Empty when the model has none.
     /// </summary>
     public virtual IReadOnlyList<Parameter> ElementTableParameters => [];
+
+    /// <summary>
+    /// The parts the loop may train apart from the rest (see <see cref="ParameterRole"/>), in order of precedence: a
+    /// parameter belongs to the first part that lists it; parameters in no part form the main group. By default the
+    /// element table is the one part.
+    /// </summary>
+    public virtual IReadOnlyList<(ParameterRole Role, IReadOnlyList<Parameter> Parameters)> ParameterParts =>
+        ElementTableParameters.Count == 0 ? [] : [(ParameterRole.ElementTable, ElementTableParameters)];
+
+    /// <summary>
+    /// A term the training loop adds to the loss of every optimiser step (once per step, also when a batch is trained in
+    /// parts), such as a pull of pretrained weights towards their starting values; null when the model has none.
+    /// </summary>
+    public virtual Tensor? RegularizationLoss() => null;
 
     /// <summary>Elements whose table rows receive gradient from these entries (for marking untrained rows).</summary>
     public virtual IEnumerable<int> ElementsUsedBy(DataEntry entry) => entry.Composition.Elements.Select(e => e.Z);

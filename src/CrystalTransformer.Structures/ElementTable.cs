@@ -293,6 +293,35 @@ public sealed class ElementTable
     public ElementTable WithName(string name) =>
         new(name, Source, Dimension, _data, _covered, _untrained, _columnNames, FilledValues, Scaling);
 
+    /// <summary>
+    /// The rows of several tables side by side (width = the sum of their widths), for the elements that every part has a
+    /// trained row for: an element that a part lacks or marks untrained is left out, so a data set that needs it meets the
+    /// usual missing-element error. Columns are named PART/COLUMN after each part's name; filled values keep their report.
+    /// </summary>
+    public static ElementTable Concatenate(string name, IReadOnlyList<ElementTable> parts)
+    {
+        if (parts.Count == 0) throw new InputError("nothing to concatenate", name);
+        int width = parts.Sum(p => p.Dimension);
+        var covered = new bool[PeriodicTable.MaxZ];
+        foreach (var e in PeriodicTable.Elements)
+            covered[e.Z - 1] = parts.All(p => p.IsTrained(e));
+        if (!covered.Any(c => c))
+            throw new InputError($"the tables {string.Join(", ", parts.Select(p => $"'{p.Name}'"))} have no trained element in common", name);
+        var data = new double[PeriodicTable.MaxZ * width];
+        var filled = new List<FilledValue>();
+        int offset = 0;
+        foreach (var part in parts)
+        {
+            for (int z = 0; z < PeriodicTable.MaxZ; z++)
+                if (covered[z]) Array.Copy(part._data, z * part.Dimension, data, z * width + offset, part.Dimension);
+            filled.AddRange(part.FilledValues.Where(f => covered[f.Element.Z - 1]).Select(f => f with { Column = f.Column + offset }));
+            offset += part.Dimension;
+        }
+        filled.Sort((a, b) => a.Element.Z != b.Element.Z ? a.Element.Z.CompareTo(b.Element.Z) : a.Column.CompareTo(b.Column));
+        var columns = parts.SelectMany(p => p._columnNames.Select(c => $"{p.Name}/{c}")).ToArray();
+        return new ElementTable(name, name, width, data, covered, new bool[PeriodicTable.MaxZ], columns, filled, null);
+    }
+
     // ---------------------------------------------------------------- coverage of a data set
 
     /// <summary>

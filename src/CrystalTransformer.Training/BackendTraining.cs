@@ -26,8 +26,16 @@ public sealed record TrainRequest
     /// <summary>Element table: a built-in name, onehot, random:DIM, a file or a ct embed folder; null = the model's default.</summary>
     public string? Embedding { get; init; }
     public ElementTableTraining EmbeddingMode { get; init; } = ElementTableTraining.Frozen;
-    /// <summary>Learning rate of the table in fine-tune mode (default 1e-5, the paper's "CT").</summary>
+    /// <summary>
+    /// Learning rate of the table in fine-tune mode (default 1e-5, the paper's "CT", which barely changes entries of RMS
+    /// 0.14–0.20 as the shipped ct-UAEs have; higher rates such as 1e-3 move the table, e.g. with <see cref="EmbeddingL2Sp"/>).
+    /// </summary>
     public double? EmbeddingLearningRate { get; init; }
+    /// <summary>
+    /// L2-SP strength α in fine-tune mode (null or 0 = off): the loss gains α / width · Σ_rows Σ_columns (T − T0)² over
+    /// the rows the table covers, T0 being the loaded values (see <see cref="ElementTableConfig.L2Sp"/>).
+    /// </summary>
+    public double? EmbeddingL2Sp { get; init; }
     /// <summary>Standardise the table's columns before use.</summary>
     public bool StandardizeEmbedding { get; init; }
     /// <summary>Elements the data need but the table lacks: error (default), zero vector or mean vector.</summary>
@@ -54,6 +62,16 @@ public sealed record TrainRequest
     public double? BatchMemoryGb { get; init; }
     /// <summary>Architecture settings on top of the model's defaults, by their snake_case names (e.g. {"convolutions": 4}).</summary>
     public JsonObject? Architecture { get; init; }
+    /// <summary>
+    /// Transformer only: fine-tune a pretrained front-end. A model file (.ct), a run directory (its best.ct) or a shipped
+    /// model's name (<see cref="Prediction.ResolveModel"/>); the architecture and every weight below the output heads come
+    /// from it, the heads start fresh (seeded) for the request's targets.
+    /// </summary>
+    public string? InitFrom { get; init; }
+    /// <summary>sha256 of the <see cref="InitFrom"/> model file, recorded when the run starts and checked when it resumes.</summary>
+    public string? InitFromSha256 { get; init; }
+    /// <summary>With <see cref="InitFrom"/>: learning rate of the pretrained layers (null = <see cref="LearningRate"/>); the new heads train at <see cref="LearningRate"/>.</summary>
+    public double? EncoderLearningRate { get; init; }
     /// <summary>Folder of on-disk graph caches (graphs streamed from disk, bounded memory); null keeps graphs in memory.</summary>
     public string? GraphCache { get; init; }
     /// <summary>The run directory.</summary>
@@ -139,6 +157,8 @@ public static class BackendTraining
             WarmupEpochs = Math.Min(d.WarmupEpochs, 0.1 * epochs),
             ElementTable = Kind(r.Model) == CrystalTransformerModel.KindName ? ElementTableMode.Train : mode,
             ElementTableLearningRate = r.EmbeddingLearningRate ?? 1e-5,
+            // Pretrained layers get a group of their own (also at the main rate), so every --init-from run has the same groups.
+            EncoderLearningRate = r.InitFrom is null ? null : r.EncoderLearningRate ?? r.LearningRate ?? d.LearningRate,
             Seed = r.Seed,
             MaxMinutes = r.MaxMinutes,
             BatchMemoryGb = r.BatchMemoryGb ?? d.BatchMemoryGb,
@@ -157,6 +177,18 @@ public static class BackendTraining
     public static TrainableModel CreateModel(TrainRequest r, LabelledData data, Action<string>? message = null)
     {
         string kind = Kind(r.Model);
+        if (r.EmbeddingL2Sp is double alpha && (alpha < 0 || !double.IsFinite(alpha)))
+            throw new InputError($"--embedding-l2sp must be a finite number ≥ 0, got {alpha.ToString(CultureInfo.InvariantCulture)}");
+        if (r.EmbeddingL2Sp > 0 && (kind == CrystalTransformerModel.KindName || r.EmbeddingMode != ElementTableTraining.FineTune))
+            throw new InputError("--embedding-l2sp pulls a fine-tuned table towards its loaded values: it needs --embedding-mode finetune (cgcnn, megnet, alignn)");
+        if (r.EncoderLearningRate is not null && r.InitFrom is null)
+            throw new InputError("--encoder-lr sets the rate of the layers loaded with --init-from; without --init-from every layer trains at --lr");
+        if (r.InitFrom is { } source)
+        {
+            if (kind != CrystalTransformerModel.KindName)
+                throw new InputError($"--init-from fine-tunes a pretrained transformer front-end: it needs --model transformer, not {kind}");
+            return FromPretrained(r, source);
+        }
         manual_seed(r.Seed);
         if (kind == CrystalTransformerModel.KindName)
         {
@@ -177,7 +209,7 @@ public static class BackendTraining
             resolved = table.Resolve(needs, r.MissingElements);
             if (resolved.Summary.Length > 0) message?.Invoke(resolved.Summary);
         }
-        var tableConfig = ElementTableConfig.From(resolved, r.EmbeddingMode);
+        var tableConfig = ElementTableConfig.From(resolved, r.EmbeddingMode, r.EmbeddingL2Sp);
         GraphModel model = kind switch
         {
             CgcnnModel.KindName => new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
@@ -186,6 +218,58 @@ public static class BackendTraining
         };
         model.LoadElementTable(resolved.Table);
         return model;
+    }
+
+    /// <summary>Settings of a pretrained front-end that hold no weights and so may change for the new training.</summary>
+    public static readonly IReadOnlyList<string> TransferableSettings = ["dropout", "augmentation"];
+
+    /// <summary>
+    /// The front-end of the <see cref="TrainRequest.InitFrom"/> model with fresh heads for the request's targets: its
+    /// architecture (composition mode included), every weight below the heads copied, the heads initialised from the
+    /// request's seed.
+    /// </summary>
+    private static CrystalTransformerModel FromPretrained(TrainRequest r, string spec)
+    {
+        if (r.Embedding is { } e)
+            throw new InputError($"--embedding '{e}' cannot be used with --init-from: the element table is part of the pretrained model");
+        if (r.EmbeddingMode != ElementTableTraining.Frozen || r.EmbeddingLearningRate is not null || r.StandardizeEmbedding)
+            throw new InputError("with --init-from the element table is one of the pretrained layers: it trains at --encoder-lr " +
+                "(--embedding-mode, --embedding-lr and --standardize-embedding do not apply)");
+        string path = Prediction.ResolveModel(spec);
+        CheckPinned(r, path);
+        var (loaded, info) = ModelFile.Load(path);
+        using (loaded)
+        {
+            if (loaded is not CrystalTransformerModel pretrained)
+                throw new InputError($"--init-from needs a transformer model; this file holds a {info.Kind} model", path);
+            var json = pretrained.Settings.ToJson();
+            foreach (var (name, value) in r.Architecture ?? [])
+            {
+                if (!TransferableSettings.Contains(name))
+                    throw new InputError($"--set {name}: with --init-from the architecture is the pretrained model's; only {string.Join(" and ", TransferableSettings)} may change");
+                json[name] = value?.DeepClone();
+            }
+            manual_seed(r.Seed); // after loading, which drew its own initial weights
+            var model = new CrystalTransformerModel(TransformerConfig.FromJson(json), r.Targets.Length);
+            model.InitializeEncoderFrom(pretrained);
+            return model;
+        }
+    }
+
+    /// <summary>The request with the sha256 of its <see cref="TrainRequest.InitFrom"/> model recorded (checked against an earlier record).</summary>
+    public static TrainRequest WithInitFromPinned(TrainRequest r)
+    {
+        if (r.InitFrom is not { } spec) return r;
+        string path = Prediction.ResolveModel(spec);
+        return r with { InitFromSha256 = CheckPinned(r, path) };
+    }
+
+    private static string CheckPinned(TrainRequest r, string path)
+    {
+        string sha = RunEnvironment.HashFiles([path]);
+        if (r.InitFromSha256 is { } recorded && !recorded.Equals(sha, StringComparison.OrdinalIgnoreCase))
+            throw new InputError($"the --init-from model changed since the run started (sha256 {sha}, config.json records {recorded})", path);
+        return sha;
     }
 
     private static IEnumerable<Element> Elements(DataEntry entry, DisorderPolicy disorder) =>
@@ -207,6 +291,7 @@ public static class BackendTraining
     public static TrainingResult Run(TrainRequest request, ITrainingObserver observer, string device = "auto", int threads = 0, bool resume = false)
     {
         if (threads > 0) set_num_threads(threads);
+        request = WithInitFromPinned(request);
         var options = Options(request);
         options.Validate();
         var data = LoadData(request);
@@ -223,7 +308,36 @@ public static class BackendTraining
             Directory = request.Output, Device = device, Threads = threads, Resume = resume,
             Description = new JsonObject { [ConfigSection] = JsonSerializer.SerializeToNode(request, Json) },
         };
-        return Trainer.Train(model, data, options, settings, observer);
+        double tableScale = RawTableScale(model);
+        try
+        {
+            return Trainer.Train(model, data, options, settings, observer);
+        }
+        catch (TrainingDivergedError diverged) when (tableScale > RawScaleThreshold)
+        {
+            string name = ((GraphModel)model).TableConfig.Name, spec = request.Embedding ?? DefaultEmbedding(request.Model);
+            throw diverged.WithAdvice(string.Create(CultureInfo.InvariantCulture,
+                $"the table '{name}' has raw-scale columns (max |value| = {tableScale:G6}): use std:{spec} or --standardize-embedding"));
+        }
+    }
+
+    /// <summary>
+    /// Largest |value| in the rows of a graph network's table above which a diverging run is blamed on the table: tables
+    /// of raw physical quantities (magpie, oliynyk, xenonpy: melting points in K, ...) reach thousands, learned and
+    /// standardised tables stay near 1 (a standardised column reaches at most √(elements − 1) ≈ 10).
+    /// </summary>
+    public const double RawScaleThreshold = 100;
+
+    /// <summary>Largest |value| of the rows a graph network's table uses, or 0 when the table is standardised or learned from scratch.</summary>
+    public static double RawTableScale(TrainableModel model)
+    {
+        if (model is not GraphModel graph || graph.TableConfig.Standardized || graph.TableConfig.Training == ElementTableTraining.Scratch) return 0;
+        var values = graph.Elements.Values();
+        int width = graph.TableConfig.Dimension;
+        double max = 0;
+        foreach (int z in graph.TableConfig.Elements)
+            for (int c = 0; c < width; c++) max = Math.Max(max, Math.Abs(values[(z - 1) * width + c]));
+        return max;
     }
 
     /// <summary>The request stored in a run directory's config.json (for --resume).</summary>
@@ -241,6 +355,7 @@ public static class BackendTraining
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };

@@ -36,6 +36,20 @@ public sealed record TrainingResult(
 }
 
 /// <summary>
+/// The training loss became NaN or infinite at <see cref="Epoch"/>. The run stops there; best.ct and last.ct keep the
+/// last good epoch (log.csv records the diverged one). <see cref="WithAdvice"/> lets the caller name a likely cause.
+/// </summary>
+public sealed class TrainingDivergedError(int epoch, string advice = TrainingDivergedError.GeneralAdvice)
+    : InputError($"training diverged at epoch {epoch} (loss is not finite); {advice}")
+{
+    public const string GeneralAdvice = "try a lower learning rate or gradient clipping";
+
+    public int Epoch { get; } = epoch;
+
+    public TrainingDivergedError WithAdvice(string advice) => new(Epoch, advice);
+}
+
+/// <summary>
 /// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
 /// best.ct (model file of the best validation epoch), last.ct (checkpoint for --resume), metrics.json,
 /// test_predictions.csv.
@@ -75,9 +89,7 @@ public static class Trainer
         };
 
         model.to(device);
-        var tableParams = model.ElementTableParameters;
-        if (options.ElementTable == ElementTableMode.Frozen) foreach (var p in tableParams) p.requires_grad = false;
-        var (optimizer, baseRates) = CreateOptimizer(model, tableParams, options);
+        var (optimizer, baseRates) = CreateOptimizer(model, options);
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
 
         var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
@@ -131,10 +143,19 @@ public static class Trainer
                 observer.BatchDone();
             }
             double trainLoss = lossSum.item<double>() / Math.Max(1, batches.Count); // the epoch's one synchronisation
+            if (!double.IsFinite(trainLoss))
+            {
+                // The weights are ruined: log the epoch, but keep best.ct and last.ct of the last good one.
+                File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
+                optimizer.Dispose();
+                throw new TrainingDivergedError(epoch + 1);
+            }
 
             var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
             double score = Score(valMetrics, scaler, options.Selection);
-            bool best = score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
+            // The first epoch is always kept (so best.ct exists even when validation gives no number).
+            bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
             double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
             state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
@@ -211,7 +232,8 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Loss of one training batch with gradients accumulated in the parameters. A batch whose estimated activations
+    /// Loss of one training batch with gradients accumulated in the parameters: the data loss plus the model's
+    /// <see cref="TrainableModel.RegularizationLoss"/> (once per batch). A batch whose estimated activations
     /// exceed <paramref name="memoryBudget"/> bytes runs in parts; each part's loss is its share of the whole batch's
     /// loss (same denominators), so the summed gradient is the whole batch's, except that batch norm sees each part alone.
     /// </summary>
@@ -224,6 +246,7 @@ public static class Trainer
         {
             using var input = model.Collate(batch.Select(i => samples[i]).ToArray(), device, rng);
             var loss = Loss(model.forward(input), Targets(batch), options.Loss);
+            if (model.RegularizationLoss() is { } penalty) loss = loss + penalty;
             loss.backward();
             return loss;
         }
@@ -236,6 +259,11 @@ public static class Trainer
             var loss = Loss(model.forward(input), Targets(part), options.Loss, counts);
             loss.backward();
             total.add_(loss.detach());
+        }
+        if (model.RegularizationLoss() is { } regularization)
+        {
+            regularization.backward();
+            total.add_(regularization.detach());
         }
         return total;
     }
@@ -274,13 +302,30 @@ public static class Trainer
         return standardized.Length == 0 ? double.NaN : standardized.Average();
     }
 
-    private static (OptimizerHelper Optimizer, double[] BaseRates) CreateOptimizer(TrainableModel model, IReadOnlyList<Parameter> table, TrainingOptions o)
+    /// <summary>
+    /// The optimiser's parameter groups: first the main group at <see cref="TrainingOptions.LearningRate"/> (every
+    /// parameter in no part of <see cref="TrainableModel.ParameterParts"/>, or in a part trained with it), then one group per
+    /// part with a rate of its own (<see cref="TrainingOptions.TrainingOf"/>). Frozen parts stop requiring gradients.
+    /// </summary>
+    private static (OptimizerHelper Optimizer, double[] BaseRates) CreateOptimizer(TrainableModel model, TrainingOptions o)
     {
-        var tableSet = new HashSet<Parameter>(table, ReferenceEqualityComparer.Instance);
-        var main = model.parameters().Where(p => !tableSet.Contains(p) && p.requires_grad).ToArray();
-        var groups = new List<(Parameter[] Params, double Rate)> { (main, o.LearningRate) };
-        if (table.Count > 0 && o.ElementTable != ElementTableMode.Frozen)
-            groups.Add((table.ToArray(), o.ElementTable == ElementTableMode.FineTune ? o.ElementTableLearningRate : o.LearningRate));
+        var claimed = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var own = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var partGroups = new List<(Parameter[] Params, double Rate)>();
+        foreach (var (role, parameters) in model.ParameterParts)
+        {
+            var part = parameters.Where(claimed.Add).ToArray();
+            if (part.Length == 0) continue;
+            var training = o.TrainingOf(role);
+            if (training.Frozen) foreach (var p in part) p.requires_grad = false;
+            else if (training.Rate is double rate)
+            {
+                partGroups.Add((part, rate));
+                own.UnionWith(part);
+            }
+        }
+        var main = model.parameters().Where(p => !own.Contains(p) && p.requires_grad).ToArray();
+        var groups = partGroups.Prepend((Params: main, Rate: o.LearningRate)).ToList();
         var rates = groups.Select(g => g.Rate).ToArray();
         OptimizerHelper optimizer = o.Optimizer switch
         {
@@ -381,7 +426,7 @@ public static class Trainer
         };
         if (run.Description is not null)
             foreach (var (k, v) in run.Description) config[k] = v?.DeepClone();
-        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(TrainingOptions.Json));
         AtomicFile.WriteAllText(Path.Combine(dir, EnvironmentFile), JsonSerializer.Serialize(RunEnvironment.Capture(device), TrainingOptions.Json));
     }
 
@@ -389,8 +434,11 @@ public static class Trainer
         "epoch,learning_rate,train_loss,val_score," + string.Join(",", targets.Select(t => $"val_mae_{t}")) + ",best,seconds";
 
     private static string LogLine(EpochRecord r) => string.Join(",",
-        new[] { r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.LearningRate), Number(r.TrainLoss), Number(r.ValidationScore) }
-            .Concat(r.ValidationMae.Select(Number)).Append(r.IsBest ? "1" : "0").Append(r.Seconds.ToString("0.###", CultureInfo.InvariantCulture)));
+        new[] { r.Epoch.ToString(CultureInfo.InvariantCulture), LogNumber(r.LearningRate), LogNumber(r.TrainLoss), LogNumber(r.ValidationScore) }
+            .Concat(r.ValidationMae.Select(LogNumber)).Append(r.IsBest ? "1" : "0").Append(r.Seconds.ToString("0.###", CultureInfo.InvariantCulture)));
+
+    /// <summary>log.csv spells non-finite numbers as the JSON files do: NaN, Infinity, -Infinity.</summary>
+    private static string LogNumber(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     private static void TruncateLog(string path, int epochsKept)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CrystalTransformer.Models;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.Training;
@@ -24,6 +25,9 @@ public enum ElementTableMode
     /// <summary>Not updated.</summary>
     Frozen,
 }
+
+/// <summary>How the loop trains one part of a model (see <see cref="TrainingOptions.TrainingOf"/>).</summary>
+public readonly record struct PartTraining(bool Frozen, double? Rate);
 
 /// <summary>Which validation number picks the best epoch.</summary>
 public enum SelectionMetric
@@ -62,6 +66,12 @@ public sealed record TrainingOptions
     public LossKind Loss { get; init; } = LossKind.Mse;
     public ElementTableMode ElementTable { get; init; } = ElementTableMode.Train;
     public double ElementTableLearningRate { get; init; } = 1e-5;
+    /// <summary>
+    /// Learning rate of pretrained layers (<see cref="ParameterRole.Encoder"/>, e.g. after <c>--init-from</c>); null = the
+    /// main rate, in the main group. Left out of the JSON when null, so the settings of earlier runs hash as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? EncoderLearningRate { get; init; }
     public SelectionMetric Selection { get; init; } = SelectionMetric.MeanStandardized;
     /// <summary>Group crystals of similar size into batches to cut padding (shuffled order of batches).</summary>
     public bool BucketBySize { get; init; }
@@ -91,15 +101,39 @@ public sealed record TrainingOptions
         require(GradientClip >= 0, "gradient clip must be ≥ 0");
         require(BatchMemoryGb >= 0 && double.IsFinite(BatchMemoryGb), "batch memory budget must be ≥ 0");
         require(ElementTableLearningRate >= 0, "element-table learning rate must be ≥ 0");
+        require(EncoderLearningRate is null || (EncoderLearningRate >= 0 && double.IsFinite(EncoderLearningRate.Value)), "encoder learning rate must be ≥ 0");
         require(Momentum is >= 0 and < 1, "momentum must be in [0, 1)");
         require(OneCyclePeak is > 0 and < 1, "one-cycle peak must be in (0, 1)");
         require(Patience >= 0, "patience must be ≥ 0");
     }
 
+    /// <summary>
+    /// How the loop writes and reads its JSON (metrics.json, checkpoint state, model.json, config.json): snake_case names,
+    /// enums as text, and non-finite numbers as the strings "NaN", "Infinity" and "-Infinity" (a diverged or
+    /// unlabelled metric must not stop the run from being recorded).
+    /// </summary>
+    /// <summary>
+    /// How the loop trains a part of the model: frozen (out of the optimiser, no gradients), in a group of its own at
+    /// <see cref="PartTraining.Rate"/>, or with the main group (Rate null). The element table in <see cref="ElementTableMode.Train"/>
+    /// mode keeps a group of its own at the main rate, as checkpoints have always held it.
+    /// </summary>
+    public PartTraining TrainingOf(ParameterRole role) => role switch
+    {
+        ParameterRole.ElementTable => ElementTable switch
+        {
+            ElementTableMode.Frozen => new PartTraining(Frozen: true, Rate: null),
+            ElementTableMode.FineTune => new PartTraining(Frozen: false, ElementTableLearningRate),
+            _ => new PartTraining(Frozen: false, LearningRate),
+        },
+        ParameterRole.Encoder => new PartTraining(Frozen: false, EncoderLearningRate),
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 }

@@ -53,8 +53,13 @@ public static class ModelsCommand
             : "one-hot (learned)";
         string data = Path.GetFileName(info.DataSource.TrimEnd('/', '\\'));
         string metric(string field) => string.Join("; ", info.Targets.Select(target =>
-            m.Metrics?["test"]?[target]?[field] is JsonNode v ? v.GetValue<double>().ToString(field == "r2" ? "0.000" : "0.0000", CultureInfo.InvariantCulture) : "?"));
+            m.Metrics?["test"]?[target]?[field] is JsonValue v ? Number(v).ToString(field == "r2" ? "0.000" : "0.0000", CultureInfo.InvariantCulture) : "?"));
         string epochs = m.Metrics?["best_epoch"] is JsonNode best ? $"{best.GetValue<int>()}/{m.Metrics?["epochs_run"]?.GetValue<int>()}" : info.Epoch.ToString(CultureInfo.InvariantCulture);
         return [m.Name, info.Kind, table, data, string.Join(", ", info.Targets), metric("mae"), metric("r2"), epochs];
     }
+
+    // metrics.json spells undefined or diverged numbers as the strings "NaN", "Infinity", "-Infinity".
+    private static double Number(JsonValue v) =>
+        v.TryGetValue(out double d) ? d
+        : v.TryGetValue(out string? s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) ? p : double.NaN;
 }

@@ -44,12 +44,23 @@ public static class ElementTableIO
     }
 
     public const string Syntax = "a built-in name (" + "cgcnn92, megnet16, mat2vec, magpie, magpie_sc, oliynyk, oliynyk_sc, skipatom, " +
-        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder";
+        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder; " +
+        "transformed with std:SPEC (columns standardised), pca:K:SPEC (first K principal components) or SPEC+SPEC (rows side by side, elements common to all), e.g. std:magpie+ct-uae-mp";
 
     /// <summary>
-    /// Resolves a table specification: a built-in name (see <see cref="BuiltInNames"/>), <c>onehot</c> or <c>onehot:MAXZ</c>
-    /// (default 100), <c>random</c>, <c>random:DIM</c> or <c>random:DIM:SEED</c> (default dimension 128, seed
-    /// <paramref name="seed"/>), or a path to a file or ct-UAE folder.
+    /// Resolves a table specification, in this order:
+    /// <list type="number">
+    /// <item>a built-in name (see <see cref="BuiltInNames"/>) or shipped ct-UAE (see <see cref="ShippedUaeNames"/>);</item>
+    /// <item>a path to an existing file or ct-UAE folder (a path wins over the grammar below: file names may hold '+' or ':');</item>
+    /// <item><c>SPEC+SPEC(+...)</c>: <see cref="ElementTable.Concatenate"/> of the parts (split at every '+'; a path holding '+'
+    /// can be transformed, e.g. <c>std:a+b.csv</c>, but not be a part);</item>
+    /// <item><c>std:SPEC</c>: <see cref="ElementTable.Standardized"/>;</item>
+    /// <item><c>pca:K:SPEC</c>: the first K principal components over the trained elements (<see cref="ElementTablePca.Fit"/>);</item>
+    /// <item><c>onehot</c> or <c>onehot:MAXZ</c> (default 100), <c>random</c>, <c>random:DIM</c> or <c>random:DIM:SEED</c>
+    /// (default dimension 128, seed <paramref name="seed"/>).</item>
+    /// </list>
+    /// '+' binds loosest: <c>pca:8:a+std:b</c> is (pca:8:a) + (std:b); transforms nest (<c>pca:16:std:magpie</c>). A transformed or
+    /// concatenated table is named after its specification text (trimmed), which model files and results record.
     /// </summary>
     public static ElementTable Load(string spec, int seed = 0)
     {
@@ -67,6 +78,22 @@ public static class ElementTableIO
             if (!Directory.Exists(folder)) throw new InputError($"the shipped ct-UAE '{lower}' is missing from this installation", folder);
             return ReadUaeFolder(folder, lower);
         }
+        if (File.Exists(name) || Directory.Exists(name)) return Read(name);
+        if (name.Contains('+') && !IsPath(WithoutTransforms(name)))
+        {
+            var parts = name.Split('+', StringSplitOptions.TrimEntries);
+            if (parts.Any(p => p.Length == 0)) throw new InputError($"embedding '{spec}': a '+' has no table on one side");
+            return ElementTable.Concatenate(name, parts.Select(p => Load(p, seed)).ToArray());
+        }
+        if (lower.StartsWith(StandardizePrefix, StringComparison.Ordinal))
+            return Load(Inner(name[StandardizePrefix.Length..], spec), seed).Standardized().WithName(name);
+        if (lower.StartsWith(PcaPrefix, StringComparison.Ordinal))
+        {
+            string rest = name[PcaPrefix.Length..];
+            int colon = rest.IndexOf(':');
+            if (colon < 0) throw new InputError($"embedding '{spec}': expected pca:K:SPEC");
+            return ElementTablePca.Fit(Load(Inner(rest[(colon + 1)..], spec), seed), ParseInt(rest[..colon], spec), name).Table;
+        }
         if (lower == "onehot" || lower.StartsWith("onehot:", StringComparison.Ordinal))
         {
             int maxZ = lower == "onehot" ? 100 : ParseInt(lower["onehot:".Length..], spec);
@@ -83,6 +110,25 @@ public static class ElementTableIO
         if (File.Exists(name) || Directory.Exists(name)) return Read(name);
         throw new InputError($"unknown embedding '{spec}': no such file or folder; expected {Syntax}");
     }
+
+    private const string StandardizePrefix = "std:", PcaPrefix = "pca:";
+
+    private static bool IsPath(string text) => File.Exists(text) || Directory.Exists(text);
+
+    /// <summary>The specification inside any leading std: and pca:K: transforms.</summary>
+    private static string WithoutTransforms(string spec)
+    {
+        while (true)
+        {
+            if (spec.StartsWith(StandardizePrefix, StringComparison.OrdinalIgnoreCase)) spec = spec[StandardizePrefix.Length..];
+            else if (spec.StartsWith(PcaPrefix, StringComparison.OrdinalIgnoreCase) && spec.IndexOf(':', PcaPrefix.Length) is int colon and > 0)
+                spec = spec[(colon + 1)..];
+            else return spec.Trim();
+        }
+    }
+
+    private static string Inner(string text, string spec) =>
+        text.Trim().Length > 0 ? text : throw new InputError($"embedding '{spec}': the transform names no table");
 
     private static int ParseInt(string text, string spec) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)

@@ -70,6 +70,9 @@ public abstract class GraphModel : TrainableModel
 
     public override IReadOnlyList<Parameter> ElementTableParameters => [Elements.Table];
 
+    /// <summary>The L2-SP pull of a fine-tuned table towards its loaded values, when configured (<see cref="ElementTableConfig.L2Sp"/>).</summary>
+    public override Tensor? RegularizationLoss() => Elements.L2SpPenalty();
+
     /// <summary>Copies a resolved element table into the model (see <see cref="ElementEmbedding.Load"/>).</summary>
     public void LoadElementTable(ElementTable table) => Elements.Load(table);
 

@@ -45,6 +45,28 @@ public class TrainPredictCommandTests
     }
 
     [Fact]
+    public void TransferOptionsReachTheRunsRequest()
+    {
+        string file = BackendTrainingTests.TinyFile();
+        string[] common = ["--data", file, "--targets", "a,b", "--epochs", "1", "--batch-size", "8", "--threads", "1", "--device", "cpu", "--quiet"];
+        string l2sp = TinyData.TempDir();
+        Assert.Equal(0, Ct(["train", "--model", "cgcnn", "--embedding", "std:random:8:3", "--embedding-mode", "finetune", "--embedding-lr", "1e-3",
+            "--embedding-l2sp", "2", "--set", "atom_features=8", "--set", "convolutions=1", "--set", "radius=5", "--set", "max_neighbors=6", .. common, "--out", l2sp]));
+        var request = BackendTraining.LoadRequest(l2sp);
+        Assert.Equal(2, request.EmbeddingL2Sp);
+        Assert.Equal("std:random:8:3", ModelFile.ReadInfo(Path.Combine(l2sp, Trainer.BestFile)).Config["element_table"]!["name"]!.GetValue<string>());
+
+        string source = TinyData.TempDir(), target = TinyData.TempDir();
+        Assert.Equal(0, Ct(["train", "--model", "transformer", "--set", "layers=1", "--set", "heads=2", "--set", "feed_forward=16", .. common, "--out", source]));
+        Assert.Equal(0, Ct(["train", "--model", "transformer", "--init-from", source, "--encoder-lr", "1e-4", .. common, "--out", target]));
+        request = BackendTraining.LoadRequest(target);
+        Assert.Equal(source, request.InitFrom);
+        Assert.Equal(1e-4, request.EncoderLearningRate);
+        Assert.Equal(RunEnvironment.HashFiles([Path.Combine(source, Trainer.BestFile)]), request.InitFromSha256);
+        Assert.Equal(1, Ct(["train", "--model", "transformer", "--init-from", source, "--embedding", "magpie", .. common, "--out", TinyData.TempDir()]));
+    }
+
+    [Fact]
     public void PredictWritesOneRowPerStructureAndBadInputDoesNotStopTheRest()
     {
         string run = TrainedRun.Value;

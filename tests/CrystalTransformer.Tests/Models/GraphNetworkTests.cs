@@ -148,6 +148,35 @@ public class GraphNetworkTests
     }
 
     [Fact]
+    public void L2SpPenaltyIsAlphaOverWidthTimesTheSquaredDistanceOfTheCoveredRows()
+    {
+        var table = ElementTable.FromRows("hand", [(PeriodicTable.Get("H"), [1.0, 2.0]), (PeriodicTable.Get("O"), [3.0, 4.0]), (PeriodicTable.Get("Fe"), [5.0, 6.0])]);
+        // The rows the model uses: H and O (Fe is in the file but not among the usable rows).
+        var config = new ElementTableConfig { Name = "hand", Dimension = 2, Training = ElementTableTraining.FineTune, Elements = [1, 8], L2Sp = 3.0 };
+        using var embedding = new ElementEmbedding(config, hidden: 4);
+        Assert.Null(embedding.L2SpPenalty()); // nothing loaded yet
+        embedding.Load(table);
+        Assert.Equal(0f, embedding.L2SpPenalty()!.item<float>());
+        using (no_grad())
+        {
+            embedding.Table[0].add_(tensor(new float[] { 0.5f, -1f }));  // H
+            embedding.Table[7].add_(tensor(new float[] { 2f, 0f }));     // O
+            embedding.Table[25].add_(tensor(new float[] { 10f, 10f }));  // Fe: not covered by the pull
+        }
+        // α / width · Σ (T − T0)² = 3 / 2 · (0.25 + 1 + 4) = 7.875
+        Assert.Equal(7.875f, embedding.L2SpPenalty()!.item<float>(), 5);
+        Assert.DoesNotContain(embedding.state_dict().Keys, k => k.Contains("anchor"));
+
+        // Off without a strength; refused for a table that is not fine-tuned.
+        using var plain = new ElementEmbedding(config with { L2Sp = null }, hidden: 4);
+        plain.Load(table);
+        Assert.Null(plain.L2SpPenalty());
+        Assert.Contains("fine-tuned table only", Assert.Throws<InputError>(() => new ElementEmbedding(config with { Training = ElementTableTraining.Frozen }, 4)).Message);
+        Assert.DoesNotContain("l2_sp", ConfigJson.ToJson(new CgcnnConfig { ElementTable = config with { L2Sp = null } }).ToJsonString());
+        Assert.Contains("\"l2_sp\":3", ConfigJson.ToJson(new CgcnnConfig { ElementTable = config }).ToJsonString());
+    }
+
+    [Fact]
     public void DisorderedSitesAreRefusedUnlessTheModelReadsTheMajoritySpecies()
     {
         var mixed = new Site([new Occupant(PeriodicTable.Get("Fe"), 0.7), new Occupant(PeriodicTable.Get("Ni"), 0.3)], new Vec3(0, 0, 0));

@@ -166,6 +166,45 @@ public class ElementTableTests
         Assert.Equal("", fine.Summary);
     }
 
+    /// <summary>A table over a seeded random set of elements, some flagged untrained, of a random width.</summary>
+    internal static ElementTable RandomPart(Random rng, string name)
+    {
+        var elements = PeriodicTable.Elements.Take(40).Where(_ => rng.NextDouble() < 0.7).ToArray();
+        if (elements.Length == 0) elements = [E("H")];
+        int width = rng.Next(1, 6);
+        var rows = elements.Select(e => (e, (IReadOnlyList<double>)Enumerable.Range(0, width).Select(_ => rng.NextDouble() * 10 - 5).ToArray()));
+        return ElementTable.FromRows(name, rows, untrained: elements.Where(_ => rng.NextDouble() < 0.1).ToArray());
+    }
+
+    [Property(MaxTest = 100)]
+    public bool ConcatenationIsAsWideAsItsPartsAndItsRowsAreThePartsRows(int seed)
+    {
+        var rng = new Random(seed);
+        var parts = Enumerable.Range(0, rng.Next(1, 4)).Select(i => RandomPart(rng, $"t{i}")).ToArray();
+        var common = PeriodicTable.Elements.Where(e => parts.All(p => p.IsTrained(e))).ToArray();
+        if (common.Length == 0)
+            return Assert.Throws<InputError>(() => ElementTable.Concatenate("joined", parts)).Message.Contains("no trained element in common");
+        var joined = ElementTable.Concatenate("joined", parts);
+        return joined.Dimension == parts.Sum(p => p.Dimension)
+            && joined.Elements.SequenceEqual(common) && joined.Untrained.Count == 0
+            && common.All(e => joined.Vector(e).SequenceEqual(parts.SelectMany(p => p.Vector(e))))
+            && joined.ColumnNames.SequenceEqual(parts.SelectMany(p => p.ColumnNames.Select(c => $"{p.Name}/{c}")))
+            && joined.Name == "joined";
+    }
+
+    [Fact]
+    public void ConcatenationLeavesOutElementsThatAPartLacksOrMarksUntrained()
+    {
+        var a = Small(untrained: [E("Fe")]);
+        var b = ElementTable.FromRows("other", [(E("H"), [7.0]), (E("Fe"), [8.0]), (E("Cu"), [9.0])]);
+        var joined = ElementTable.Concatenate("small+other", [a, b]);
+        Assert.Equal([E("H")], joined.Elements);
+        Assert.Equal([1.0, 10.0, 7.0], joined.Vector(E("H")));
+        Assert.Equal(["small/f0", "small/f1", "other/f0"], joined.ColumnNames);
+        var error = Assert.Throws<InputError>(() => joined.Resolve([("s1", [E("H"), E("Fe")])]));
+        Assert.Contains("lacks 1 element of the data: Fe needed by 1 structure: s1", error.Message);
+    }
+
     [Fact]
     public void SubsetKeepsOnlyTheChosenRows()
     {

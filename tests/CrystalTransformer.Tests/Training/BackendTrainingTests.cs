@@ -130,6 +130,63 @@ public class BackendTrainingTests
             Assert.Equal(5 * a.Projection[i], c.Projection[i], 1e-6f + 1e-3f * Math.Abs(c.Projection[i]));
     }
 
+    /// <summary>Root-mean-square change of the table's usable rows after a short fine-tuning run at a high table rate.</summary>
+    private static double TableShift(double? l2Sp)
+    {
+        var request = Request("cgcnn", TinyFileCached.Value, epochs: 3) with
+        {
+            EmbeddingMode = ElementTableTraining.FineTune, EmbeddingLearningRate = 0.05, EmbeddingL2Sp = l2Sp,
+        };
+        var data = BackendTraining.LoadData(request);
+        using var model = (GraphModel)BackendTraining.CreateModel(request, data);
+        var before = model.Elements.Values();
+        Trainer.Train(model, data, BackendTraining.Options(request), new RunSettings { Directory = request.Output, Device = "cpu", Threads = 1 }, new QuietObserver());
+        var after = model.Elements.Values();
+        int width = model.TableConfig.Dimension;
+        var rows = model.TableConfig.Elements;
+        double sum = rows.Sum(z => Enumerable.Range(0, width).Sum(c => Math.Pow(after[(z - 1) * width + c] - before[(z - 1) * width + c], 2)));
+        return Math.Sqrt(sum / (rows.Length * width));
+    }
+
+    [Fact]
+    public void L2SpKeepsAFineTunedTableNearItsLoadedValues()
+    {
+        double free = TableShift(l2Sp: null), zero = TableShift(l2Sp: 0), pulled = TableShift(l2Sp: 100);
+        Assert.Equal(free, zero); // 0 is off
+        Assert.True(free > 1e-3, $"the table moved by {free} only");
+        Assert.True(pulled < 0.2 * free, $"with the pull the table moved by {pulled}, without by {free}");
+
+        var request = Request("cgcnn", TinyFileCached.Value) with { EmbeddingL2Sp = 1 };
+        var data = BackendTraining.LoadData(request);
+        Assert.Contains("needs --embedding-mode finetune", Assert.Throws<InputError>(() => BackendTraining.CreateModel(request, data)).Message);
+        Assert.Contains("finite number ≥ 0", Assert.Throws<InputError>(() =>
+            BackendTraining.CreateModel(request with { EmbeddingMode = ElementTableTraining.FineTune, EmbeddingL2Sp = -1 }, data)).Message);
+    }
+
+    [Fact]
+    public void RegularizationEntersTheStepLossOnceAlsoWhenTheBatchRunsInParts()
+    {
+        var request = Request("cgcnn", TinyFileCached.Value) with { EmbeddingMode = ElementTableTraining.FineTune };
+        var data = BackendTraining.LoadData(request);
+        int rows = 0;
+        float StepLoss(double? l2Sp, double memoryGb)
+        {
+            using var model = (GraphModel)BackendTraining.CreateModel(request with { EmbeddingL2Sp = l2Sp }, data);
+            rows = model.TableConfig.Elements.Length;
+            using (no_grad()) model.Elements.Table.add_(0.1); // every usable row 0.1 away from T0 in every column
+            model.eval(); // batch norm with its running statistics: parts and whole batch see the same numbers
+            var samples = model.FeaturizeAll(data.Entries);
+            using var targets = tensor(data.Labels.SelectMany(r => r.Select(v => (float)v)).ToArray(), [data.Entries.Count, 2]);
+            using var optimizer = optim.SGD(model.parameters(), 0.0);
+            var options = BackendTraining.Options(request) with { BatchMemoryGb = memoryGb };
+            return Trainer.Step(model, optimizer, model.parameters(), samples, data.IndicesOf(Split.Train), targets, options, CPU, null).item<float>();
+        }
+        float plain = StepLoss(null, 0), whole = StepLoss(5, 0), parts = StepLoss(5, 1e-9);
+        double penalty = 5.0 / 8 * rows * 8 * 0.01; // α / width · Σ_rows Σ_columns 0.1²
+        Assert.Equal(plain + penalty, whole, 3);
+        Assert.Equal(whole, parts, 3);
+    }
+
     [Fact]
     public void MissingElementsAreOneErrorListingElementsAndStructuresUnlessAFallbackIsChosen()
     {
@@ -152,6 +209,27 @@ public class BackendTrainingTests
         Assert.Equal([8, 26], model.TableConfig.FilledElements.Order());
         Assert.True(model.Accepts(8));
         model.FeaturizeAll(data.Entries); // every structure is usable now
+    }
+
+    [Fact]
+    public void DivergenceWithARawScaleTableNamesTheTableAndTheRemedy()
+    {
+        string file = TinyFile();
+        // Values of 1e30 (float32 holds them) overflow the network's sums of squares in the first batch.
+        var scaled = ElementTable.Random(8, 3);
+        var raw = ElementTable.FromRows("raw", scaled.Elements.Select(e => (e, (IReadOnlyList<double>)scaled[e].ToArray().Select(v => v * 1e30).ToArray())));
+        string tablePath = Path.Combine(TinyData.TempDir(), "raw.csv");
+        ElementTableIO.WriteCsv(raw, tablePath);
+        var request = Request("cgcnn", file, epochs: 2) with { Embedding = tablePath };
+        var error = Assert.Throws<TrainingDivergedError>(() => Run(request));
+        Assert.StartsWith("training diverged at epoch 1 (loss is not finite); the table 'raw' has raw-scale columns (max |value| = ", error.Message);
+        Assert.EndsWith($"): use std:{tablePath} or --standardize-embedding", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        using (var model = BackendTraining.CreateModel(request, BackendTraining.LoadData(request)))
+            Assert.True(BackendTraining.RawTableScale(model) > 1e29);
+        // A standardised table is never blamed.
+        using var standardized = BackendTraining.CreateModel(request with { StandardizeEmbedding = true }, BackendTraining.LoadData(request));
+        Assert.Equal(0, BackendTraining.RawTableScale(standardized));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FsCheck;
 using FsCheck.Xunit;
 using CrystalTransformer.Models;
@@ -138,6 +139,15 @@ public class LoopPartsTests
         bool fits = parts.All(p => p.Length == 1 || p.Sum(Cost) <= budget);
         bool maximal = parts.Zip(parts.Skip(1)).All(pair => pair.First.Sum(Cost) + Cost(pair.Second[0]) > budget);
         return concatenated && parts.All(p => p.Length > 0) && fits && (budget <= 0 || maximal);
+    }
+
+    [Fact]
+    public void UnsetOptionalSettingsStayOutOfTheJsonSoEarlierCheckpointsStillResume()
+    {
+        // The checkpoint's settings hash is taken over this JSON: new optional settings must not change it when unset.
+        string json = JsonSerializer.Serialize(new TrainingOptions(), TrainingOptions.Json);
+        Assert.DoesNotContain("encoder_learning_rate", json);
+        Assert.Contains("encoder_learning_rate", JsonSerializer.Serialize(new TrainingOptions { EncoderLearningRate = 1e-4 }, TrainingOptions.Json));
     }
 
     [Fact]

@@ -107,6 +107,81 @@ public class TrainerTests
         Assert.True(other.requires_grad);
     }
 
+    [Fact]
+    public void NonFiniteNumbersAreWrittenAsNamedLiteralsAndReadBack()
+    {
+        // No validation labels: every validation number is NaN, from the first epoch's best score on.
+        var tiny = TinyData.Structures();
+        var labels = tiny.Labels.Select((row, i) => tiny.Splits[i] == Split.Validation ? row.Select(_ => double.NaN).ToArray() : row).ToArray();
+        var data = new LabelledData(tiny.Entries, tiny.Targets, labels, tiny.Splits, tiny.Rows, tiny.Source, tiny.DataHash, tiny.SplitDescription);
+        string dir = TinyData.TempDir();
+        Run(dir, TinyData.Options(epochs: 2) with { MaxMinutes = 1e-9 }, data: data); // the checkpoint holds a NaN best score
+        var result = Run(dir, TinyData.Options(epochs: 2), resume: true, data: data);
+        Assert.Equal(1, result.BestEpoch);
+        Assert.True(double.IsNaN(result.Validation["a"].Mae));
+        string metrics = File.ReadAllText(Path.Combine(dir, Trainer.MetricsFile));
+        Assert.Contains("\"mae\": \"NaN\"", metrics);
+        var read = JsonSerializer.Deserialize<TrainingResult>(metrics, TrainingOptions.Json)!;
+        Assert.True(double.IsNaN(read.Validation["b"].Rmse));
+        Assert.Equal(result.Test["a"].Mae, read.Test["a"].Mae);
+        Assert.All(File.ReadAllLines(Path.Combine(dir, Trainer.LogFile)).Skip(1), line => Assert.Contains(",NaN,", line));
+
+        var infinite = new TargetMetrics(3, double.PositiveInfinity, double.NegativeInfinity, double.NaN);
+        string json = JsonSerializer.Serialize(infinite, TrainingOptions.Json);
+        Assert.Contains("\"Infinity\"", json);
+        Assert.Equal(infinite, JsonSerializer.Deserialize<TargetMetrics>(json, TrainingOptions.Json));
+    }
+
+    [Fact]
+    public void DivergedRunStopsWithOneLineAndKeepsTheLastGoodEpoch()
+    {
+        var data = TinyData.Structures();
+        string dir = TinyData.TempDir();
+        set_num_threads(1);
+        manual_seed(5);
+        using var model = new PoisonableModel(new CrystalTransformerModel(TinyData.TinyModel(), 2));
+        var run = new RunSettings { Directory = dir, Device = "cpu", Threads = 1 };
+        // From the second epoch on the outputs are NaN, as a diverging network's would be.
+        var error = Assert.Throws<TrainingDivergedError>(() =>
+            Trainer.Train(model, data, TinyData.Options(epochs: 3), run, new PoisonAfterFirstEpoch(model)));
+        Assert.Equal("training diverged at epoch 2 (loss is not finite); try a lower learning rate or gradient clipping", error.Message);
+        Assert.Equal(2, error.Epoch);
+        Assert.Equal(1, ModelFile.ReadInfo(Path.Combine(dir, Trainer.BestFile)).Epoch);
+        Assert.Equal(1, ModelFile.ReadInfo(Path.Combine(dir, Trainer.LastFile)).Epoch);
+        var log = File.ReadAllLines(Path.Combine(dir, Trainer.LogFile));
+        Assert.Equal(3, log.Length);
+        Assert.Equal("NaN", log[2].Split(',')[2]);
+        Assert.False(File.Exists(Path.Combine(dir, Trainer.MetricsFile)));
+    }
+
+    /// <summary>A model whose outputs turn NaN once <see cref="Poisoned"/> is set.</summary>
+    private sealed class PoisonableModel : TrainableModel
+    {
+        private readonly CrystalTransformerModel inner;
+        public bool Poisoned { get; set; }
+
+        public PoisonableModel(CrystalTransformerModel model) : base(nameof(PoisonableModel))
+        {
+            inner = model;
+            RegisterComponents();
+        }
+
+        public override string Kind => inner.Kind;
+        public override int TargetCount => inner.TargetCount;
+        public override System.Text.Json.Nodes.JsonObject Config => inner.Config;
+        public override ISample Featurize(DataEntry entry) => inner.Featurize(entry);
+        public override IBatch Collate(IReadOnlyList<ISample> samples, Device device, Random? augmentation) => inner.Collate(samples, device, augmentation);
+        public override Tensor forward(IBatch input) => Poisoned ? inner.forward(input) * double.NaN : inner.forward(input);
+    }
+
+    private sealed class PoisonAfterFirstEpoch(PoisonableModel model) : ITrainingObserver
+    {
+        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
+        public void BatchDone() { }
+        public void EpochDone(EpochRecord record) => model.Poisoned = true;
+        public void Message(string line) { }
+    }
+
     private static string Serialize(object o) => JsonSerializer.Serialize(o, new JsonSerializerOptions(TrainingOptions.Json) { IncludeFields = true });
 
     private sealed class QuietObserver : ITrainingObserver
