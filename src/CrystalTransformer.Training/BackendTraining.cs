@@ -28,6 +28,10 @@ public sealed record TrainRequest
     public ElementTableTraining EmbeddingMode { get; init; } = ElementTableTraining.Frozen;
     /// <summary>Learning rate of the table in fine-tune mode (default 1e-5, the paper's "CT").</summary>
     public double? EmbeddingLearningRate { get; init; }
+    /// <summary>Strength of the L2-SP pull of a fine-tuned table towards its starting values (null = no pull).</summary>
+    public double? EmbeddingL2Sp { get; init; }
+    /// <summary>Model (shipped name, run directory or model file) whose weights start the run (null = fresh initialisation).</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Standardise the table's columns before use.</summary>
     public bool StandardizeEmbedding { get; init; }
     /// <summary>Elements the data need but the table lacks: error (default), zero vector or mean vector.</summary>
