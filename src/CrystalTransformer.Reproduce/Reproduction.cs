@@ -19,6 +19,9 @@ public sealed record ReproduceOptions
     /// <summary>Where pretrained ct-UAEs are cached (default OUT/uae); shards of one grid may share one.</summary>
     public string? UaeCache { get; init; }
     public int Threads { get; init; }
+    /// <summary>Caps every budget's epochs (a quick try of a grid); the epochs are part of a cell's identity, so capped
+    /// runs never stand in for full-budget ones.</summary>
+    public int? MaxEpochs { get; init; }
     public string Device { get; init; } = "auto";
     /// <summary>Pretrain every ct-UAE (full profile) even where a shipped table's task matches.</summary>
     public bool IgnoreShippedUaes { get; init; }
@@ -58,9 +61,10 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         foreach (var cell in selected)
         {
             var data = datasets.Get(cell.Dataset);
-            var (spec, hash) = tables[cell.Embedding];
+            var (spec, hash) = tables[TableKey(cell)];
             var budget = o.Profile.BudgetFor(cell);
-            configured.Add((new CellConfiguration(cell, o.Profile.Name, budget.Epochs, budget.BatchSize, hash, data.Identity), data, spec));
+            int epochs = o.MaxEpochs is int cap ? Math.Min(cap, budget.Epochs) : budget.Epochs;
+            configured.Add((new CellConfiguration(cell, o.Profile.Name, epochs, budget.BatchSize, hash, data.Identity), data, spec));
         }
         foreach (var d in configured.Select(c => c.Data).DistinctBy(d => d.Name)) store.SetNote($"data:{d.Name}", d.Notes.ToJsonString());
         store.SetNote("command", o.CommandLine);
@@ -118,25 +122,64 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             : throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
     }
 
-    /// <summary>Every table the cells use: ct-UAEs resolved (pretrained when needed), baselines loaded; name → (spec, content hash).</summary>
+    /// <summary>
+    /// Every table the cells use, by <see cref="TableKey"/> → (specification for the runner, content hash): ct-UAEs
+    /// resolved (pretrained when needed) also inside transforms and concatenations, baselines loaded, and for encoder
+    /// cells the front-end model they start from. Each ct-UAE and model is noted in the store with its provenance.
+    /// </summary>
     private Dictionary<string, (string Spec, string Hash)> ResolveTables(IReadOnlyList<GridCell> cells, ResultsStore store)
     {
-        var o = options;
         var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        string cache = o.UaeCache ?? Path.Combine(o.Output, UaeFolder);
-        foreach (var name in cells.Select(c => c.Embedding).Distinct())
+        var uaes = new Dictionary<string, ResolvedUae>(StringComparer.Ordinal);
+        foreach (var cell in cells.DistinctBy(TableKey))
         {
-            if (UaeCatalog.IsUae(name))
+            string name = cell.Embedding;
+            if (CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder) result[TableKey(cell)] = ResolveModel(name, store);
+            else if (UaeCatalog.IsUae(name))
             {
-                var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
-                log.WriteLine($"{name}: {uae.Origin} ({uae.Location})");
-                var note = new JsonObject { ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone() };
-                store.SetNote($"uae:{name}", note.ToJsonString());
-                result[name] = (uae.TableSpec, uae.TableHash);
+                foreach (var uae in UaeCatalog.NamesIn(name).Where(n => !uaes.ContainsKey(n))) uaes[uae] = ResolveUae(uae, store);
+                if (uaes.TryGetValue(name, out var alone)) result[name] = (alone.TableSpec, alone.TableHash);
+                else
+                {
+                    string spec = UaeCatalog.Substitute(name, n => uaes[n].TableSpec);
+                    result[name] = (spec, UaeCatalog.TableHash(ElementTableIO.Load(spec)));
+                }
             }
             else result[name] = (name, UaeCatalog.TableHash(ElementTableIO.Load(name)));
         }
         return result;
+    }
+
+    /// <summary>The key of a cell's table in <see cref="ResolveTables"/>: encoder cells name a model, not a table.</summary>
+    public static string TableKey(GridCell cell) => CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder ? "model:" + cell.Embedding : cell.Embedding;
+
+    private ResolvedUae ResolveUae(string name, ResultsStore store)
+    {
+        var o = options;
+        string cache = o.UaeCache ?? Path.Combine(o.Output, UaeFolder);
+        var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
+        var provenance = UaeProvenance.Find(uae.Folder);
+        log.WriteLine($"{name}: {uae.Origin} ({uae.Location}){(provenance is null ? "; no provenance.json: its comparisons count as not clean" : "")}");
+        var note = new JsonObject
+        {
+            ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone(),
+            ["provenance"] = provenance?.DeepClone(),
+        };
+        store.SetNote($"uae:{name}", note.ToJsonString());
+        return uae;
+    }
+
+    /// <summary>A front-end model that encoder cells start from (a shipped model's name, a run directory or a model file):
+    /// its specification stays as given, its identity is the model file's sha256.</summary>
+    private (string Spec, string Hash) ResolveModel(string name, ResultsStore store)
+    {
+        string path = Prediction.ResolveModel(name);
+        string hash = RunEnvironment.HashFiles([path]);
+        var provenance = UaeProvenance.Find(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        log.WriteLine($"{name}: front-end model {path}{(provenance is null ? "; no provenance.json: its comparisons count as not clean" : "")}");
+        var note = new JsonObject { ["location"] = Path.GetFullPath(path), ["model_sha256"] = hash, ["provenance"] = provenance?.DeepClone() };
+        store.SetNote($"model:{name}", note.ToJsonString());
+        return (name, hash);
     }
 
     /// <summary>Names the cell and its configuration hash inside its run directory (written before training starts).</summary>
@@ -177,6 +220,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             ConfigHash = config.Hash, Configuration = config,
             TrainCount = (int?)runConfig["data"]?["train"] ?? throw new InputError("config.json has no data.train count", runDir),
             Mae = Number(test["mae"]), Rmse = Number(test["rmse"]), R2 = Number(test["r2"]), TestCount = (int?)test["count"] ?? 0,
+            ValidationMae = Number(metrics["validation"]?[target]?["mae"]),
             EpochsRun = (int?)metrics["epochs_run"] ?? 0, BestEpoch = (int?)metrics["best_epoch"] ?? 0,
             Seconds = Number(metrics["seconds"]), WallSeconds = wallSeconds, RunDirectory = Path.GetFullPath(runDir),
             DataHash = (string?)runConfig["data"]?["sha256"] ?? "",

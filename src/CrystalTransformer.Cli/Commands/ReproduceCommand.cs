@@ -13,7 +13,12 @@ public static class ReproduceCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "the short profile (default): CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD 300 and perov5 1,000, 3 seeds, short budget; uses the shipped ct-UAEs and never pretrains" };
-        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs" };
+        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs (same as --profile full)" };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = "the grid: quick (default), full, or transfer (CGCNN with baseline tables, ct-uae-mp frozen, fine-tuned and with L2-SP, and whole-encoder transfer, on perov5 100/200/500/1,000 and perov5-ood, 5 seeds)",
+        };
+        var maxEpochs = new Option<int?>("--max-epochs") { Description = "cap every budget's epochs (a quick try of a grid; capped runs are separate cells)" };
         var only = new Option<string[]>("--only")
         {
             Description = "filter the grid: FIELD=V1,V2 (or FIELD!=...) terms, space-separated, all must hold; fields model, embedding, mode, dataset, target, size, seed; * is a wildcard. " +
@@ -34,7 +39,7 @@ public static class ReproduceCommand
 
         var command = new Command("reproduce", "Train the back-ends with every element table on the built-in data (resumable, shardable) and write OUT/report/index.html.")
         {
-            quick, full, only, shard, output, merge, threads, device, uaeCache, ignoreShipped, pretrainOnly, reportOnly, quiet, list,
+            quick, full, profile, only, shard, maxEpochs, output, merge, threads, device, uaeCache, ignoreShipped, pretrainOnly, reportOnly, quiet, list,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -55,10 +60,13 @@ public static class ReproduceCommand
                 log.WriteLine($"report: {ReportWriter.Write(store, Path.Combine(outDir, Reproduction.ReportFolder), commandLine)}");
                 return 0;
             }
-            if (p.GetValue(quick) && p.GetValue(full)) throw new InputError("choose one of --quick and --full");
+            var named = new[] { p.GetValue(quick) ? "quick" : null, p.GetValue(full) ? "full" : null, p.GetValue(profile) }.OfType<string>().ToArray();
+            if (named.Length > 1) throw new InputError($"choose one profile (--quick, --full or --profile NAME), not {string.Join(" and ", named)}");
+            if (p.GetValue(maxEpochs) is < 1) throw new InputError("--max-epochs must be at least 1");
             var options = new ReproduceOptions
             {
-                Profile = Profiles.Get(p.GetValue(full) ? "full" : "quick"),
+                Profile = Profiles.Get(named.FirstOrDefault() ?? "quick"),
+                MaxEpochs = p.GetValue(maxEpochs),
                 Filter = GridFilter.Parse(p.GetValue(only) ?? []),
                 Shard = p.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.Whole,
                 Output = outDir,
