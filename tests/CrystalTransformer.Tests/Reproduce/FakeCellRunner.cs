@@ -26,6 +26,8 @@ internal sealed class FakeCellRunner : ICellRunner
     };
     /// <summary>Test crystals of every cell (the same ids for every table and seed, as in a real test part).</summary>
     public int TestCrystals { get; set; } = 40;
+    /// <summary>Ids of a cell's test crystals when not c0, c1, ... (null from the function: those).</summary>
+    public Func<CellRequest, IReadOnlyList<string>?>? TestIds { get; init; }
 
     public TrainingResult Run(CellRequest request, ITrainingObserver observer)
     {
@@ -48,11 +50,12 @@ internal sealed class FakeCellRunner : ICellRunner
         // Per-crystal errors with mean absolute value mae: truth depends on the crystal only, the error's size and sign on the cell.
         var rng = new Random(StableHash(cell.Key));
         var lines = new List<string> { $"id,{cell.Target},{cell.Target}_predicted" };
-        for (int i = 0; i < TestCrystals; i++)
+        var ids = TestIds?.Invoke(request) ?? Enumerable.Range(0, TestCrystals).Select(i => $"c{i}").ToArray();
+        for (int i = 0; i < ids.Count; i++)
         {
             double truth = (i * 0.6180339887) % 2;
             double error = mae * 2 * rng.NextDouble() * (rng.Next(2) == 0 ? -1 : 1);
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"c{i},{truth},{truth + error}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{ids[i]},{truth},{truth + error}"));
         }
         File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.PredictionsFile), string.Join("\n", lines) + "\n");
         var config = new JsonObject { ["data"] = new JsonObject { ["train"] = train, ["sha256"] = "abc123", ["split"] = "fake split" }, ["seed"] = cell.Seed };
