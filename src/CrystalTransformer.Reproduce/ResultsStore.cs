@@ -178,6 +178,20 @@ public sealed class ResultsStore : IDisposable
         return list;
     }
 
+    /// <summary>A finished cell without its files: what progress displays need, read cheaply while workers record.</summary>
+    public sealed record FinishedCell(string ConfigHash, GridCell Cell, double Mae, double R2, double WallSeconds);
+
+    public IReadOnlyList<FinishedCell> FinishedCells()
+    {
+        using var cmd = Command("SELECT config_hash, configuration, mae, r2, wall_seconds FROM runs", null);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<FinishedCell>();
+        while (reader.Read())
+            list.Add(new FinishedCell(reader.GetString(0), CellConfiguration.FromJson(System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(1))!).Cell,
+                reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2), reader.IsDBNull(3) ? double.NaN : reader.GetDouble(3), reader.GetDouble(4)));
+        return list;
+    }
+
     public IReadOnlyList<FailureRecord> Failures()
     {
         using var cmd = Command("SELECT config_hash, configuration, message, time_utc FROM failures ORDER BY configuration", null);
