@@ -219,7 +219,7 @@ public static class ReportWriter
             "the back-end's default table, frozen, at the same data set, size and budget (\"None\": cgcnn92 for CGCNN — also the reference of encoder transfer — and ALIGNN, megnet16 for MEGNet). " +
             "Paired differences are candidate − reference test MAE on the seeds both have; the paired t-test is two-sided, and where every seed gives the same difference it is <i>not testable (no spread)</i> rather than certain. " +
             $"Only clean, testable comparisons form the family: <b>{family.Count} test{(family.Count == 1 ? "" : "s")}</b>, corrected together with Holm's method; a verdict (helps / hurts) needs a Holm-adjusted p &lt; {PairedStatistics.Alpha.ToString(CultureInfo.InvariantCulture)}. " +
-            $"The effect size is the mean ± std over seeds of the per-seed relative change; its 95 % interval comes from {PairedStatistics.BootstrapResamples:N0} bootstrap resamples of the test crystals (seeded; each resample applied to both tables and every seed, MAEs recomputed from the stored predictions). " +
+            $"The effect size is the mean ± std over seeds of the per-seed relative change; its 95 % interval comes from {PairedStatistics.BootstrapResamples:N0} bootstrap resamples of the test crystals (seeded; each resample applied to both tables and every seed, MAEs recomputed from the stored predictions); the interval reflects which crystals happen to form the test set, the ± std the spread over seeds. " +
             "The sign count says on how many seeds the candidate is better. The best baseline (lowest mean MAE among the clean non-ct-UAE tables of the setting) is shown for scale and is not tested: it is chosen after seeing the test results.");
         if (targets.Count > 0)
         {
