@@ -56,6 +56,25 @@ public static class OodPerov5
     public const int Seed = 2025, HeldOutCount = 6;
     public const string FileName = "perov5-ood.csv.gz";
 
+    /// <summary>Key of the notes that maps each test crystal's id to the held-out elements it contains.</summary>
+    public const string TestHeldOutKey = "test_held_out";
+
+    /// <summary>
+    /// Test crystal id → the held-out elements it contains, from the data set's notes (older notes lack the map: then
+    /// from the derived file when it is still there); empty when neither is available.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> TestHeldOutElements(JsonNode? notes)
+    {
+        if (notes?[TestHeldOutKey] is JsonObject map)
+            return map.ToDictionary(kv => kv.Key, kv => (kv.Value as JsonArray ?? []).Select(x => (string)x!).ToArray(), StringComparer.Ordinal);
+        var held = (notes?["held_out"] as JsonArray)?.Select(x => (string)x!).ToHashSet(StringComparer.Ordinal);
+        if (held is null || (string?)notes?["file"] is not { } file || !File.Exists(file)) return new Dictionary<string, string[]>();
+        var table = CsvTable.ReadFile(file);
+        int id = table.Column("id"), formula = table.Column("formula"), split = table.Column("split");
+        return table.Rows.Where(r => r.Fields[split].Trim() == "test")
+            .ToDictionary(r => r.Fields[id].Trim(), r => Elements(r.Fields[formula]).Where(held.Contains).Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+    }
+
     private static readonly Regex ElementToken = new("([A-Z][a-z]?)[0-9.]*", RegexOptions.CultureInvariant);
 
     /// <summary>The B-site element of a formula written A B anions.</summary>
@@ -87,6 +106,8 @@ public static class OodPerov5
         var heldOut = ChooseHeldOut(table.Rows.Select(r => BSite(r.Fields[formulaCol], perov5Path, r.Line)));
         var held = new HashSet<string>(heldOut, StringComparer.Ordinal);
         int train = 0, val = 0, test = 0, dropped = 0;
+        int idCol = table.Header.ToList().FindIndex(h => h.Equals("id", StringComparison.OrdinalIgnoreCase));
+        var testHeldOut = new JsonObject();
         var rows = new List<string[]>();
         foreach (var r in table.Rows)
         {
@@ -102,6 +123,8 @@ public static class OodPerov5
             };
             if (newSplit is null) { dropped++; continue; }
             if (newSplit == "train") train++; else if (newSplit == "val") val++; else test++;
+            if (newSplit == "test" && idCol >= 0)
+                testHeldOut[r.Fields[idCol].Trim()] = new JsonArray(Elements(r.Fields[formulaCol]).Where(held.Contains).Order(StringComparer.Ordinal).Select(e => (JsonNode)e).ToArray());
             var fields = (string[])r.Fields.Clone();
             fields[splitCol] = newSplit;
             rows.Add(fields);
@@ -126,6 +149,7 @@ public static class OodPerov5
             ["file"] = path, ["source"] = perov5Path, ["source_sha256"] = sourceHash, ["seed"] = Seed,
             ["held_out"] = new JsonArray(heldOut.Select(e => (JsonNode)e).ToArray()),
             ["train"] = train, ["validation"] = val, ["test"] = test, ["dropped"] = dropped,
+            [TestHeldOutKey] = testHeldOut,
         };
         return new PreparedData(Profiles.Perov5Ood, path, identity, notes);
     }

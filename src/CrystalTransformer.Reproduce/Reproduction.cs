@@ -19,6 +19,9 @@ public sealed record ReproduceOptions
     /// <summary>Where pretrained ct-UAEs are cached (default OUT/uae); shards of one grid may share one.</summary>
     public string? UaeCache { get; init; }
     public int Threads { get; init; }
+    /// <summary>Caps every budget's epochs (a quick try of a grid); the epochs are part of a cell's identity, so capped
+    /// runs never stand in for full-budget ones.</summary>
+    public int? MaxEpochs { get; init; }
     public string Device { get; init; } = "auto";
     /// <summary>Pretrain every ct-UAE (full profile) even where a shipped table's task matches.</summary>
     public bool IgnoreShippedUaes { get; init; }
@@ -27,6 +30,11 @@ public sealed record ReproduceOptions
     public ProgressMode Progress { get; init; } = ProgressMode.Lines;
     /// <summary>The command line, shown in the report.</summary>
     public string CommandLine { get; init; } = "";
+    /// <summary>Worker processes that train the pending cells at once (each every N-th of them, recording into the same
+    /// store); 1 trains them in this process.</summary>
+    public int Jobs { get; init; } = 1;
+    /// <summary>Set in a worker of <see cref="Jobs"/>: the file listing the cell keys it trains; it writes no report.</summary>
+    public string? WorkerCells { get; init; }
 }
 
 /// <summary>What a run did.</summary>
@@ -35,20 +43,27 @@ public sealed record ReproduceSummary(int Cells, int AlreadyFinished, int Ran, i
 /// <summary>
 /// <c>ct reproduce</c>: resolves the ct-UAEs (step 1), then trains every selected cell of the grid that the results
 /// store does not hold yet (resuming half-finished run directories), recording each as it finishes, and writes the report.
+/// With <see cref="ReproduceOptions.Jobs"/> &gt; 1 the pending cells are trained by worker processes started through
+/// <paramref name="workers"/>, each taking every N-th of them; this process shows the progress from the store.
 /// </summary>
-public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, IUaePretrainer? pretrainer, TextWriter log)
+public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, IUaePretrainer? pretrainer, TextWriter log, IWorkerLauncher? workers = null)
 {
-    public const string RunsFolder = "runs", CacheFolder = "cache", ReportFolder = "report", UaeFolder = "uae";
+    public const string RunsFolder = "runs", CacheFolder = "cache", ReportFolder = "report", UaeFolder = "uae", WorkersFolder = "workers";
 
-    public ReproduceSummary Run()
+    /// <summary>How often the parent of --jobs looks into the store for finished cells.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public ReproduceSummary Run(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         var o = options;
+        if (o.Jobs < 1) throw new InputError($"--jobs must be at least 1, not {o.Jobs}");
         var all = o.Profile.Expand();
-        var selected = Select(o);
+        var selected = o.WorkerCells is { } list ? WorkerSelection(all, list) : Select(o);
         Directory.CreateDirectory(o.Output);
         using var store = ResultsStore.Open(Path.Combine(o.Output, ResultsStore.FileName));
-        log.WriteLine($"{o.Profile.Name} profile: {selected.Count} of {all.Count} cells selected{(o.Shard.Count > 1 ? $" (shard {o.Shard})" : "")}; results in {store.Path}");
+        if (o.WorkerCells is null)
+            log.WriteLine($"{o.Profile.Name} profile: {selected.Count} of {all.Count} cells selected{(o.Shard.Count > 1 ? $" (shard {o.Shard})" : "")}; results in {store.Path}");
 
         var tables = ResolveTables(selected, store);
         if (o.PretrainOnly) return new ReproduceSummary(selected.Count, 0, 0, 0, clock.Elapsed.TotalSeconds, null);
@@ -58,21 +73,37 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         foreach (var cell in selected)
         {
             var data = datasets.Get(cell.Dataset);
-            var (spec, hash) = tables[cell.Embedding];
+            var (spec, hash) = tables[TableKey(cell)];
             var budget = o.Profile.BudgetFor(cell);
-            configured.Add((new CellConfiguration(cell, o.Profile.Name, budget.Epochs, budget.BatchSize, hash, data.Identity), data, spec));
+            int epochs = o.MaxEpochs is int cap ? Math.Min(cap, budget.Epochs) : budget.Epochs;
+            configured.Add((new CellConfiguration(cell, o.Profile.Name, epochs, budget.BatchSize, hash, data.Identity), data, spec));
         }
         foreach (var d in configured.Select(c => c.Data).DistinctBy(d => d.Name)) store.SetNote($"data:{d.Name}", d.Notes.ToJsonString());
-        store.SetNote("command", o.CommandLine);
+        if (o.WorkerCells is null) store.SetNote("command", o.CommandLine);
 
         var pending = configured.Where(c => !store.IsFinished(c.Config.Hash)).ToList();
         int done = configured.Count - pending.Count, failed = 0;
-        if (done > 0) log.WriteLine($"{done} cell(s) already finished in the results store: skipped");
+        if (done > 0 && o.WorkerCells is null) log.WriteLine($"{done} cell(s) already finished in the results store: skipped");
+        if (o.Jobs > 1 && o.WorkerCells is null && pending.Count > 1)
+            failed = RunWorkers(pending.Select(p => p.Config).ToList(), store, cancel);
+        else TrainHere(pending, store, cancel, ref failed);
+        if (o.WorkerCells is not null) return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, null);
+        string reportPath = ReportWriter.Write(store, Path.Combine(o.Output, ReportFolder), o.CommandLine);
+        log.WriteLine($"report: {reportPath}");
+        return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, reportPath);
+    }
+
+    /// <summary>Trains the pending cells one after the other in this process.</summary>
+    private void TrainHere(List<(CellConfiguration Config, PreparedData Data, string Table)> pending, ResultsStore store, CancellationToken cancel, ref int failedCount)
+    {
+        var o = options;
+        int failed = 0;
         var eta = new EtaEstimator();
         ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
         {
             for (int k = 0; k < pending.Count; k++)
             {
+                cancel.ThrowIfCancellationRequested();
                 var (config, data, table) = pending[k];
                 var cell = config.Cell;
                 string runDir = Path.Combine(o.Output, RunsFolder, cell.DirectoryName(config.Hash));
@@ -104,9 +135,105 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 }
             }
         });
-        string reportPath = ReportWriter.Write(store, Path.Combine(o.Output, ReportFolder), o.CommandLine);
-        log.WriteLine($"report: {reportPath}");
-        return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, reportPath);
+        failedCount += failed;
+    }
+
+    /// <summary>
+    /// --jobs N: worker k of N trains every N-th pending cell from the k-th on (the --shard rule applied to the pending
+    /// cells) and records into the same store; this process follows the store, shows the progress, and records every cell
+    /// a worker left without a record (it crashed or was killed) as failed with the worker's last words. Cancelling
+    /// kills the workers. Returns the number of failed cells.
+    /// </summary>
+    private int RunWorkers(List<CellConfiguration> pending, ResultsStore store, CancellationToken cancel)
+    {
+        var o = options;
+        if (workers is null) throw new InvalidOperationException("--jobs needs a way to start worker processes");
+        int n = Math.Min(o.Jobs, pending.Count);
+        string folder = Path.Combine(o.Output, WorkersFolder);
+        Directory.CreateDirectory(folder);
+        var started = DateTime.UtcNow;
+        var cellOf = pending.ToDictionary(c => c.Hash, c => c.Cell);
+        var hashOf = pending.ToDictionary(c => c.Cell.Key, c => c.Hash);
+        var running = new List<(int Index, IWorker Worker, string[] Hashes)>();
+        int failed = 0;
+        try
+        {
+            for (int k = 1; k <= n; k++)
+            {
+                var mine = new Shard(k, n).Select(pending.Select(c => c.Cell).ToArray());
+                string file = Path.Combine(folder, $"worker-{k}-of-{n}.cells");
+                IO.TextFiles.WriteAllTextAtomic(file, string.Concat(mine.Select(c => c.Key + "\n")));
+                var worker = workers.Start(new WorkerStart(k, n, file, o with { Jobs = 1, WorkerCells = file, Progress = ProgressMode.Quiet, Filter = GridFilter.All, Shard = Shard.Whole }));
+                running.Add((k, worker, mine.Select(c => hashOf[c.Key]).ToArray()));
+            }
+            log.WriteLine($"{pending.Count} cell(s) in {n} worker processes ({o.Threads} torch thread(s) each)");
+            var eta = new EtaEstimator();
+            foreach (var f in store.FinishedCells().Where(f => !cellOf.ContainsKey(f.ConfigHash))) eta.Add(f.Cell, f.WallSeconds); // earlier sessions' times
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+            {
+                void Show(string hash, string line)
+                {
+                    seen.Add(hash);
+                    int live = Math.Max(1, running.Count(w => !w.Worker.HasExited));
+                    var left = eta.Remaining(pending.Where(c => !seen.Contains(c.Hash)).Select(c => c.Cell));
+                    display.CellFinished(seen.Count - 1, line, left / live);
+                }
+                while (true)
+                {
+                    bool exited = running.All(w => w.Worker.HasExited); // before looking, so the last look sees every record
+                    cancel.ThrowIfCancellationRequested();
+                    foreach (var f in store.FinishedCells().Where(f => cellOf.ContainsKey(f.ConfigHash) && !seen.Contains(f.ConfigHash)))
+                    {
+                        eta.Add(f.Cell, f.WallSeconds);
+                        Show(f.ConfigHash, string.Create(CultureInfo.InvariantCulture, $"{f.Cell.Key}: test MAE {f.Mae:0.0000}, R² {f.R2:0.000} ({f.WallSeconds:0} s)"));
+                    }
+                    foreach (var f in store.Failures().Where(f => cellOf.ContainsKey(f.ConfigHash) && !seen.Contains(f.ConfigHash) && RecordedSince(f, started)))
+                    {
+                        failed++;
+                        Show(f.ConfigHash, $"{f.Cell.Key}: FAILED: {f.Message}");
+                    }
+                    if (exited) break;
+                    cancel.WaitHandle.WaitOne(PollInterval);
+                }
+                // What a worker left unrecorded: it stopped before the cell finished or failed.
+                foreach (var (index, worker, hashes) in running)
+                {
+                    worker.WaitForExit();
+                    foreach (var hash in hashes.Where(h => !seen.Contains(h)))
+                    {
+                        failed++;
+                        string tail = worker.OutputTail;
+                        string message = $"worker {index} of {n} exited with code {worker.ExitCode} before recording this cell{(tail.Length > 0 ? ": " + tail : "")}";
+                        store.RecordFailure(new FailureRecord(hash, cellOf[hash], message, DateTime.UtcNow.ToString("O")));
+                        Show(hash, $"{cellOf[hash].Key}: FAILED: {message}");
+                    }
+                }
+            });
+            return failed;
+        }
+        finally
+        {
+            foreach (var (_, worker, _) in running)
+            {
+                worker.Kill();
+                worker.Dispose();
+            }
+        }
+    }
+
+    private static bool RecordedSince(FailureRecord f, DateTime start) =>
+        DateTime.TryParse(f.TimeUtc, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) && t.ToUniversalTime() >= start;
+
+    /// <summary>A worker's cells: the keys in its list file, in grid order; a key the grid does not have is an error.</summary>
+    private static IReadOnlyList<GridCell> WorkerSelection(IReadOnlyList<GridCell> all, string file)
+    {
+        if (!File.Exists(file)) throw new InputError("no worker cell list here", file);
+        var keys = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var cells = all.Where(c => keys.Contains(c.Key)).ToArray();
+        var unknown = keys.Except(cells.Select(c => c.Key)).ToArray();
+        if (unknown.Length > 0) throw new InputError($"{unknown.Length} cell(s) of the list are not in the grid, e.g. '{unknown[0]}'", file);
+        return cells;
     }
 
     /// <summary>The cells of the profile that --only and --shard select, in grid order (an error when there are none).</summary>
@@ -118,25 +245,64 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             : throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
     }
 
-    /// <summary>Every table the cells use: ct-UAEs resolved (pretrained when needed), baselines loaded; name → (spec, content hash).</summary>
+    /// <summary>
+    /// Every table the cells use, by <see cref="TableKey"/> → (specification for the runner, content hash): ct-UAEs
+    /// resolved (pretrained when needed) also inside transforms and concatenations, baselines loaded, and for encoder
+    /// cells the front-end model they start from. Each ct-UAE and model is noted in the store with its provenance.
+    /// </summary>
     private Dictionary<string, (string Spec, string Hash)> ResolveTables(IReadOnlyList<GridCell> cells, ResultsStore store)
     {
-        var o = options;
         var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        string cache = o.UaeCache ?? Path.Combine(o.Output, UaeFolder);
-        foreach (var name in cells.Select(c => c.Embedding).Distinct())
+        var uaes = new Dictionary<string, ResolvedUae>(StringComparer.Ordinal);
+        foreach (var cell in cells.DistinctBy(TableKey))
         {
-            if (UaeCatalog.IsUae(name))
+            string name = cell.Embedding;
+            if (CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder) result[TableKey(cell)] = ResolveModel(name, store);
+            else if (UaeCatalog.IsUae(name))
             {
-                var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
-                log.WriteLine($"{name}: {uae.Origin} ({uae.Location})");
-                var note = new JsonObject { ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone() };
-                store.SetNote($"uae:{name}", note.ToJsonString());
-                result[name] = (uae.TableSpec, uae.TableHash);
+                foreach (var uae in UaeCatalog.NamesIn(name).Where(n => !uaes.ContainsKey(n))) uaes[uae] = ResolveUae(uae, store);
+                if (uaes.TryGetValue(name, out var alone)) result[name] = (alone.TableSpec, alone.TableHash);
+                else
+                {
+                    string spec = UaeCatalog.Substitute(name, n => uaes[n].TableSpec);
+                    result[name] = (spec, UaeCatalog.TableHash(ElementTableIO.Load(spec)));
+                }
             }
             else result[name] = (name, UaeCatalog.TableHash(ElementTableIO.Load(name)));
         }
         return result;
+    }
+
+    /// <summary>The key of a cell's table in <see cref="ResolveTables"/>: encoder cells name a model, not a table.</summary>
+    public static string TableKey(GridCell cell) => CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder ? "model:" + cell.Embedding : cell.Embedding;
+
+    private ResolvedUae ResolveUae(string name, ResultsStore store)
+    {
+        var o = options;
+        string cache = o.UaeCache ?? Path.Combine(o.Output, UaeFolder);
+        var uae = UaeCatalog.Resolve(name, cache, o.Profile.MayPretrain, pretrainer, o.Threads, o.Device, log.WriteLine, o.IgnoreShippedUaes);
+        var provenance = UaeProvenance.Find(uae.Folder);
+        log.WriteLine($"{name}: {uae.Origin} ({uae.Location}){(provenance is null ? "; no provenance.json: its comparisons count as not clean" : "")}");
+        var note = new JsonObject
+        {
+            ["origin"] = uae.Origin, ["location"] = uae.Location, ["table_sha256"] = uae.TableHash, ["metadata"] = uae.Metadata.DeepClone(),
+            ["provenance"] = provenance?.DeepClone(),
+        };
+        store.SetNote($"uae:{name}", note.ToJsonString());
+        return uae;
+    }
+
+    /// <summary>A front-end model that encoder cells start from (a shipped model's name, a run directory or a model file):
+    /// its specification stays as given, its identity is the model file's sha256.</summary>
+    private (string Spec, string Hash) ResolveModel(string name, ResultsStore store)
+    {
+        string path = Prediction.ResolveModel(name);
+        string hash = RunEnvironment.HashFiles([path]);
+        var provenance = UaeProvenance.Find(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        log.WriteLine($"{name}: front-end model {path}{(provenance is null ? "; no provenance.json: its comparisons count as not clean" : "")}");
+        var note = new JsonObject { ["location"] = Path.GetFullPath(path), ["model_sha256"] = hash, ["provenance"] = provenance?.DeepClone() };
+        store.SetNote($"model:{name}", note.ToJsonString());
+        return (name, hash);
     }
 
     /// <summary>Names the cell and its configuration hash inside its run directory (written before training starts).</summary>
@@ -177,6 +343,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             ConfigHash = config.Hash, Configuration = config,
             TrainCount = (int?)runConfig["data"]?["train"] ?? throw new InputError("config.json has no data.train count", runDir),
             Mae = Number(test["mae"]), Rmse = Number(test["rmse"]), R2 = Number(test["r2"]), TestCount = (int?)test["count"] ?? 0,
+            ValidationMae = Number(metrics["validation"]?[target]?["mae"]),
             EpochsRun = (int?)metrics["epochs_run"] ?? 0, BestEpoch = (int?)metrics["best_epoch"] ?? 0,
             Seconds = Number(metrics["seconds"]), WallSeconds = wallSeconds, RunDirectory = Path.GetFullPath(runDir),
             DataHash = (string?)runConfig["data"]?["sha256"] ?? "",

@@ -17,6 +17,9 @@ public sealed record RunRecord
     public required double Rmse { get; init; }
     public required double R2 { get; init; }
     public required int TestCount { get; init; }
+    /// <summary>MAE of the cell's target on the validation part at the best epoch (the model that is tested); NaN when
+    /// not recorded (stores of schema version 1). The report picks fine-tuning variants by it, never by test MAE.</summary>
+    public double ValidationMae { get; init; } = double.NaN;
     public required int EpochsRun { get; init; }
     public required int BestEpoch { get; init; }
     /// <summary>Seconds spent in the training loop (all sessions of the run; from metrics.json).</summary>
@@ -39,12 +42,25 @@ public sealed record FailureRecord(string ConfigHash, GridCell Cell, string Mess
 /// <summary>
 /// The reproduction's results: one SQLite file (OUT/results.db) with a row per finished cell keyed by its configuration
 /// hash, the failed cells, and key/value notes (ct-UAE and data provenance). Each write is its own transaction, so a
-/// killed run leaves every finished cell recorded.
+/// killed run leaves every finished cell recorded. The file is in WAL mode and writers wait for each other (busy
+/// timeout), so several processes (<c>--jobs</c>) can record into one store.
+/// <para>Schema version 2 adds <c>validation_mae</c> to runs; a version-1 store is migrated in place when opened (its
+/// rows get NULL there).</para>
 /// </summary>
 public sealed class ResultsStore : IDisposable
 {
     public const string FileName = "results.db";
-    private const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+    /// <summary>How long a writer waits for another process's write to finish before failing.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromMinutes(5);
+
+    private static readonly string[] RunColumns =
+    [
+        "config_hash", "configuration", "model", "embedding", "mode", "dataset", "target", "train_size_requested", "seed", "epochs_requested",
+        "train_size", "mae", "rmse", "r2", "test_count", "epochs", "best_epoch", "seconds", "wall_seconds", "run_dir", "data_hash", "config_json",
+        "environment_json", "predictions", "finished_utc", "origin", "validation_mae",
+    ];
+
     private readonly SqliteConnection _db;
     public string Path { get; }
 
@@ -54,13 +70,19 @@ public sealed class ResultsStore : IDisposable
     public static ResultsStore Open(string path)
     {
         System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = false, DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
         try
         {
             db.Open();
             var store = new ResultsStore(path, db);
+            store.Execute($"PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds};");
             store.Execute("PRAGMA journal_mode=WAL;");
             store.Execute("PRAGMA synchronous=FULL;");
+            // One immediate transaction: two processes opening a new store at once cannot both write a schema row.
+            using var tx = db.BeginTransaction();
             store.Execute("""
                 CREATE TABLE IF NOT EXISTS runs(
                   config_hash TEXT PRIMARY KEY, configuration TEXT NOT NULL,
@@ -69,15 +91,22 @@ public sealed class ResultsStore : IDisposable
                   train_size INTEGER NOT NULL, mae REAL, rmse REAL, r2 REAL, test_count INTEGER NOT NULL,
                   epochs INTEGER NOT NULL, best_epoch INTEGER NOT NULL, seconds REAL NOT NULL, wall_seconds REAL NOT NULL,
                   run_dir TEXT NOT NULL, data_hash TEXT NOT NULL, config_json TEXT NOT NULL, environment_json TEXT NOT NULL,
-                  predictions BLOB NOT NULL, finished_utc TEXT NOT NULL, origin TEXT NOT NULL);
+                  predictions BLOB NOT NULL, finished_utc TEXT NOT NULL, origin TEXT NOT NULL, validation_mae REAL);
                 CREATE TABLE IF NOT EXISTS failures(config_hash TEXT PRIMARY KEY, configuration TEXT NOT NULL, message TEXT NOT NULL, time_utc TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS notes(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS schema(version INTEGER NOT NULL);
-                """);
-            long? version = store.Scalar("SELECT version FROM schema LIMIT 1") as long?;
-            if (version is null) store.Execute($"INSERT INTO schema(version) VALUES ({SchemaVersion});");
+                """, tx);
+            long? version = store.Scalar("SELECT version FROM schema LIMIT 1", tx) as long?;
+            if (version is null) store.Execute($"INSERT INTO schema(version) VALUES ({SchemaVersion});", tx);
+            else if (version == 1)
+            {
+                // Version 1 lacks the validation MAE: add the column (NULL for the old rows).
+                store.Execute("ALTER TABLE runs ADD COLUMN validation_mae REAL;", tx);
+                store.Execute($"UPDATE schema SET version = {SchemaVersion};", tx);
+            }
             else if (version != SchemaVersion)
-                throw new Structures.InputError($"results store has schema version {version}, this build reads version {SchemaVersion}", path);
+                throw new Structures.InputError($"results store has schema version {version}, this build reads versions 1 and {SchemaVersion}", path);
+            tx.Commit();
             return store;
         }
         catch (SqliteException e)
@@ -105,16 +134,16 @@ public sealed class ResultsStore : IDisposable
     {
         var c = r.Cell;
         return Command($"""
-            INSERT OR {(replace ? "REPLACE" : "IGNORE")} INTO runs VALUES($hash, $configuration, $model, $embedding, $mode, $dataset, $target,
+            INSERT OR {(replace ? "REPLACE" : "IGNORE")} INTO runs({string.Join(", ", RunColumns)}) VALUES($hash, $configuration, $model, $embedding, $mode, $dataset, $target,
               $size_req, $seed, $epochs_req, $size, $mae, $rmse, $r2, $test_count, $epochs, $best, $seconds, $wall, $run_dir, $data_hash,
-              $config_json, $environment_json, $predictions, $finished, $origin)
+              $config_json, $environment_json, $predictions, $finished, $origin, $validation_mae)
             """, tx,
             ("$hash", r.ConfigHash), ("$configuration", r.Configuration.ToString()), ("$model", c.Model), ("$embedding", c.Embedding),
             ("$mode", c.Mode), ("$dataset", c.Dataset), ("$target", c.Target), ("$size_req", c.TrainSize), ("$seed", c.Seed),
             ("$epochs_req", r.Configuration.Epochs), ("$size", r.TrainCount), ("$mae", r.Mae), ("$rmse", r.Rmse), ("$r2", r.R2),
             ("$test_count", r.TestCount), ("$epochs", r.EpochsRun), ("$best", r.BestEpoch), ("$seconds", r.Seconds), ("$wall", r.WallSeconds),
             ("$run_dir", r.RunDirectory), ("$data_hash", r.DataHash), ("$config_json", r.ConfigJson), ("$environment_json", r.EnvironmentJson),
-            ("$predictions", Gzip(r.PredictionsCsv)), ("$finished", r.FinishedUtc), ("$origin", r.Origin)).ExecuteNonQuery() == 1;
+            ("$predictions", Gzip(r.PredictionsCsv)), ("$finished", r.FinishedUtc), ("$origin", r.Origin), ("$validation_mae", r.ValidationMae)).ExecuteNonQuery() == 1;
     }
 
     public void RecordFailure(FailureRecord f)
@@ -127,7 +156,7 @@ public sealed class ResultsStore : IDisposable
 
     public IReadOnlyList<RunRecord> Runs()
     {
-        using var cmd = Command("SELECT * FROM runs ORDER BY dataset, target, model, train_size, embedding, mode, seed, config_hash", null);
+        using var cmd = Command($"SELECT {string.Join(", ", RunColumns)} FROM runs ORDER BY dataset, target, model, train_size, embedding, mode, seed, config_hash", null);
         using var reader = cmd.ExecuteReader();
         var list = new List<RunRecord>();
         while (reader.Read())
@@ -143,8 +172,23 @@ public sealed class ResultsStore : IDisposable
                 EpochsRun = Int("epochs"), BestEpoch = Int("best_epoch"), Seconds = Real("seconds"), WallSeconds = Real("wall_seconds"), RunDirectory = Text("run_dir"),
                 DataHash = Text("data_hash"), ConfigJson = Text("config_json"), EnvironmentJson = Text("environment_json"),
                 PredictionsCsv = Gunzip((byte[])reader["predictions"]), FinishedUtc = Text("finished_utc"), Origin = Text("origin"),
+                ValidationMae = Real("validation_mae"),
             });
         }
+        return list;
+    }
+
+    /// <summary>A finished cell without its files: what progress displays need, read cheaply while workers record.</summary>
+    public sealed record FinishedCell(string ConfigHash, GridCell Cell, double Mae, double R2, double WallSeconds);
+
+    public IReadOnlyList<FinishedCell> FinishedCells()
+    {
+        using var cmd = Command("SELECT config_hash, configuration, mae, r2, wall_seconds FROM runs", null);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<FinishedCell>();
+        while (reader.Read())
+            list.Add(new FinishedCell(reader.GetString(0), CellConfiguration.FromJson(System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(1))!).Cell,
+                reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2), reader.IsDBNull(3) ? double.NaN : reader.GetDouble(3), reader.GetDouble(4)));
         return list;
     }
 
@@ -198,7 +242,7 @@ public sealed class ResultsStore : IDisposable
         return (added, present);
     }
 
-    private void Execute(string sql) { using var c = Command(sql, null); c.ExecuteNonQuery(); }
+    private void Execute(string sql, SqliteTransaction? tx = null) { using var c = Command(sql, tx); c.ExecuteNonQuery(); }
 
     private object? Scalar(string sql, params (string, object?)[] parameters) => Scalar(sql, null, parameters);
 

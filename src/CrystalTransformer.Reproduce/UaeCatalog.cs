@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using CrystalTransformer.IO;
 using CrystalTransformer.IO.ElementTables;
 using CrystalTransformer.Structures;
@@ -24,8 +25,9 @@ public sealed record UaeSpec(string Name, string Data, IReadOnlyList<string> Tar
         $"{Data}|{string.Join(",", Targets)}|{Recipe}|{Seed}")))[..10];
 }
 
-/// <summary>A ct-UAE ready to use: <see cref="TableSpec"/> is what <see cref="ElementTableIO.Load"/> reads.</summary>
-public sealed record ResolvedUae(string Name, string TableSpec, string Origin, string Location, string TableHash, JsonObject Metadata);
+/// <summary>A ct-UAE ready to use: <see cref="TableSpec"/> is what <see cref="ElementTableIO.Load"/> reads;
+/// <see cref="Folder"/> the ct-UAE folder (where its provenance.json is).</summary>
+public sealed record ResolvedUae(string Name, string TableSpec, string Origin, string Location, string TableHash, JsonObject Metadata, string Folder);
 
 /// <summary>Runs the front-end pretraining (the code path of <c>ct pretrain</c>) and writes RUN_DIR/embedding.</summary>
 public interface IUaePretrainer
@@ -43,7 +45,18 @@ public static class UaeCatalog
     public const string Perov5Single = "ct-uae-perov5-st", Perov5Multi = "ct-uae-perov5-mt", Mp = "ct-uae-mp";
     public static readonly string[] Names = [Perov5Single, Perov5Multi, Mp];
 
-    public static bool IsUae(string embedding) => embedding.StartsWith(Prefix, StringComparison.Ordinal);
+    /// <summary>A ct-UAE name inside a table specification: a whole name such as ct-uae-mp, also within transforms and
+    /// concatenations (std:ct-uae-mp+std:cgcnn92).</summary>
+    private static readonly Regex NameInSpec = new(@"(?<![A-Za-z0-9_./\\-])ct-uae-[a-z0-9]+(?:-[a-z0-9]+)*(?![A-Za-z0-9_./\\-])", RegexOptions.CultureInvariant);
+
+    /// <summary>Every ct-UAE name a table specification uses, in order of appearance, each once.</summary>
+    public static IReadOnlyList<string> NamesIn(string spec) => NameInSpec.Matches(spec).Select(m => m.Value).Distinct().ToArray();
+
+    /// <summary>The specification with each ct-UAE name replaced (e.g. by the folder it resolved to).</summary>
+    public static string Substitute(string spec, Func<string, string> replacement) => NameInSpec.Replace(spec, m => replacement(m.Value));
+
+    /// <summary>True when the specification uses a ct-UAE (alone, transformed, or concatenated with other tables).</summary>
+    public static bool IsUae(string embedding) => NamesIn(embedding).Count > 0;
 
     public static UaeSpec Spec(string name) => name switch
     {
@@ -65,7 +78,7 @@ public static class UaeCatalog
         if (shipped is not null && (!mayPretrain || shipped.Value.Matches(spec)))
         {
             var table = ElementTableIO.Load(name);
-            return new ResolvedUae(name, name, "shipped", table.Source, TableHash(table), shipped.Value.Metadata);
+            return new ResolvedUae(name, name, "shipped", table.Source, TableHash(table), shipped.Value.Metadata, table.Source);
         }
         string runDir = Path.Combine(cacheDirectory, $"{name}-{spec.Hash}");
         string folder = Path.Combine(runDir, ElementTableIO.UaeFiles.RunSubfolder);
@@ -84,7 +97,7 @@ public static class UaeCatalog
             origin = "pretrained";
         }
         var loaded = ElementTableIO.Load(folder);
-        return new ResolvedUae(name, folder, origin, runDir, TableHash(loaded), RunMetadata(runDir));
+        return new ResolvedUae(name, folder, origin, runDir, TableHash(loaded), RunMetadata(runDir), folder);
     }
 
     private readonly record struct Shipped(JsonObject Metadata, string? Data, string[]? Targets)

@@ -13,7 +13,18 @@ public static class ReproduceCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "the short profile (default): CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD 300 and perov5 1,000, 3 seeds, short budget; uses the shipped ct-UAEs and never pretrains" };
-        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs" };
+        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs (same as --profile full)" };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = "the grid: quick (default), full, or transfer (CGCNN with baseline tables, ct-uae-mp frozen, fine-tuned and with L2-SP, and whole-encoder transfer, on perov5 100/200/500/1,000 and perov5-ood, 5 seeds)",
+        };
+        var jobs = new Option<int>("--jobs")
+        {
+            Description = "worker processes training cells at once (each every N-th pending cell, all recording into OUT/results.db; each with --threads torch threads)",
+            DefaultValueFactory = _ => 1,
+        };
+        var workerCells = new Option<string?>("--worker-cells") { Description = "internal: the cell list of a --jobs worker", Hidden = true };
+        var maxEpochs = new Option<int?>("--max-epochs") { Description = "cap every budget's epochs (a quick try of a grid; capped runs are separate cells)" };
         var only = new Option<string[]>("--only")
         {
             Description = "filter the grid: FIELD=V1,V2 (or FIELD!=...) terms, space-separated, all must hold; fields model, embedding, mode, dataset, target, size, seed; * is a wildcard. " +
@@ -34,7 +45,7 @@ public static class ReproduceCommand
 
         var command = new Command("reproduce", "Train the back-ends with every element table on the built-in data (resumable, shardable) and write OUT/report/index.html.")
         {
-            quick, full, only, shard, output, merge, threads, device, uaeCache, ignoreShipped, pretrainOnly, reportOnly, quiet, list,
+            quick, full, profile, only, shard, jobs, workerCells, maxEpochs, output, merge, threads, device, uaeCache, ignoreShipped, pretrainOnly, reportOnly, quiet, list,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -55,10 +66,13 @@ public static class ReproduceCommand
                 log.WriteLine($"report: {ReportWriter.Write(store, Path.Combine(outDir, Reproduction.ReportFolder), commandLine)}");
                 return 0;
             }
-            if (p.GetValue(quick) && p.GetValue(full)) throw new InputError("choose one of --quick and --full");
+            var named = new[] { p.GetValue(quick) ? "quick" : null, p.GetValue(full) ? "full" : null, p.GetValue(profile) }.OfType<string>().ToArray();
+            if (named.Length > 1) throw new InputError($"choose one profile (--quick, --full or --profile NAME), not {string.Join(" and ", named)}");
+            if (p.GetValue(maxEpochs) is < 1) throw new InputError("--max-epochs must be at least 1");
             var options = new ReproduceOptions
             {
-                Profile = Profiles.Get(p.GetValue(full) ? "full" : "quick"),
+                Profile = Profiles.Get(named.FirstOrDefault() ?? "quick"),
+                MaxEpochs = p.GetValue(maxEpochs),
                 Filter = GridFilter.Parse(p.GetValue(only) ?? []),
                 Shard = p.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.Whole,
                 Output = outDir,
@@ -69,7 +83,10 @@ public static class ReproduceCommand
                 IgnoreShippedUaes = p.GetValue(ignoreShipped),
                 Progress = TrainingProgress.Default(p.GetValue(quiet)),
                 CommandLine = commandLine,
+                Jobs = p.GetValue(jobs),
+                WorkerCells = p.GetValue(workerCells),
             };
+            if (options.Jobs < 1) throw new InputError("--jobs must be at least 1");
             if (p.GetValue(list))
             {
                 var cells = Reproduction.Select(options);
@@ -77,7 +94,18 @@ public static class ReproduceCommand
                 Console.WriteLine($"{cells.Count} cell(s) of the {options.Profile.Name} profile ({options.Profile.Expand().Count} in all)");
                 return 0;
             }
-            var summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log).Run();
+            // Ctrl-C and SIGTERM stop the workers of --jobs (killed, not left running) and then this process.
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            if (options.Jobs > 1) Console.CancelKeyPress += onCancel;
+            using var onTerm = options.Jobs > 1 ? System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); }) : null;
+            ReproduceSummary summary;
+            try
+            {
+                summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log, new ProcessWorkerLauncher()).Run(cancel.Token);
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+            if (options.WorkerCells is not null) return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Cells} cell(s): {summary.AlreadyFinished} already finished, {summary.Ran - summary.Failed} trained now, {summary.Failed} failed; {summary.WallSeconds / 60:0.0} min"));
             if (summary.Failed > 0) Console.Error.WriteLine($"ct: {summary.Failed} cell(s) failed (listed in the report); run the same command again to retry them");

@@ -3,31 +3,36 @@ using ScottPlot;
 
 namespace CrystalTransformer.Reproduce.Report;
 
-/// <summary>A figure written as PNG and SVG; the PNG bytes are inlined into index.html.</summary>
-public sealed record FigureFile(string Name, string Title, byte[] Png, string PngPath, string SvgPath);
+/// <summary>A figure written as PNG and SVG; the PNG bytes are inlined into index.html, with the caption computed from its data.</summary>
+public sealed record FigureFile(string Name, string Title, byte[] Png, string PngPath, string SvgPath, string? Caption = null)
+{
+    /// <summary>Shown across the page rather than two side by side.</summary>
+    public bool Wide { get; init; }
+}
 
-/// <summary>The report's plots (ScottPlot 5): learning curves on log–log axes and parity plots.</summary>
+/// <summary>The report's plots (ScottPlot 5): learning curves on log–log axes, errors per held-out element, parity plots.</summary>
 public static class ReportFigures
 {
     public const int Width = 720, Height = 500;
+    /// <summary>Size of figures with many series: the legend sits to the right of the axes.</summary>
+    public const int WideWidth = 1080, WideHeight = 560;
 
     static ReportFigures() => Fonts.Default = "DejaVu Sans";
 
-    public static FigureFile Save(Plot plot, string folder, string name, string title, int width = Width, int height = Height)
+    public static FigureFile Save(Plot plot, string folder, string name, string title, string? caption = null, int width = Width, int height = Height)
     {
         Fonts.Default = "DejaVu Sans";
         Directory.CreateDirectory(folder);
         string png = Path.Combine(folder, name + ".png"), svg = Path.Combine(folder, name + ".svg");
         plot.SavePng(png, width, height);
         plot.SaveSvg(svg, width, height);
-        return new FigureFile(name, title, File.ReadAllBytes(png), png, svg);
+        return new FigureFile(name, title, File.ReadAllBytes(png), png, svg, caption) { Wide = width > Width };
     }
 
     /// <summary>One line per series: x = training size, y = mean MAE with ±1 std error bars, both axes log10.</summary>
     public static Plot LearningCurves(string title, string yLabel, IReadOnlyList<(string Label, double[] Sizes, Stat[] Mae)> series)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         int colour = 0;
         var xs = new List<double>();
         var ys = new List<double>();
@@ -36,10 +41,12 @@ public static class ReportFigures
             var idx = Enumerable.Range(0, sizes.Length).Where(i => mae[i].Mean > 0 && sizes[i] > 0).ToArray();
             if (idx.Length == 0) continue;
             double[] lx = idx.Select(i => Math.Log10(sizes[i])).ToArray(), ly = idx.Select(i => Math.Log10(mae[i].Mean)).ToArray();
-            var color = palette.GetColor(colour++);
+            var (color, marker, pattern) = Style(colour++);
             var line = plot.Add.Scatter(lx, ly, color);
             line.LegendText = label;
-            line.MarkerSize = 6;
+            line.MarkerSize = 7;
+            line.MarkerShape = marker;
+            line.LinePattern = pattern;
             // Error bars of ±1 std drawn in log space (asymmetric there).
             double[] up = idx.Select(i => double.IsNaN(mae[i].Std) ? 0 : Math.Log10(mae[i].Mean + mae[i].Std) - Math.Log10(mae[i].Mean)).ToArray();
             double[] down = idx.Select(i => double.IsNaN(mae[i].Std) ? 0
@@ -59,7 +66,49 @@ public static class ReportFigures
         plot.Title(title, 13);
         plot.XLabel("training crystals (log scale)", 12);
         plot.YLabel(yLabel + " (log scale)", 12);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
+        return plot;
+    }
+
+    private static readonly MarkerShape[] Markers =
+        [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp];
+
+    /// <summary>Colour, marker and line pattern of the k-th series: many series stay distinguishable beyond the palette's colours.</summary>
+    private static (Color Color, MarkerShape Marker, LinePattern Pattern) Style(int k) =>
+        (new ScottPlot.Palettes.Category10().GetColor(k), Markers[k % Markers.Length], (k / 10) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, _ => LinePattern.Dotted });
+
+    /// <summary>
+    /// Mean MAE with ±1 std error bars per category (the held-out elements) for each series, the series side by side
+    /// within a category.
+    /// </summary>
+    public static Plot PerElement(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<(string Label, Stat[] Mae)> series)
+    {
+        var plot = new Plot();
+        double width = 0.8, step = series.Count > 1 ? width / (series.Count - 1) : 0;
+        for (int k = 0; k < series.Count; k++)
+        {
+            var (label, mae) = series[k];
+            var idx = Enumerable.Range(0, categories.Count).Where(i => !double.IsNaN(mae[i].Mean)).ToArray();
+            if (idx.Length == 0) continue;
+            double[] x = idx.Select(i => i + (series.Count > 1 ? -width / 2 + k * step : 0)).ToArray();
+            double[] y = idx.Select(i => mae[i].Mean).ToArray();
+            double[] err = idx.Select(i => double.IsNaN(mae[i].Std) ? 0 : mae[i].Std).ToArray();
+            var (color, marker, _) = Style(k);
+            var points = plot.Add.ScatterPoints(x, y, color);
+            points.MarkerSize = 8;
+            points.MarkerShape = marker;
+            points.LegendText = label;
+            double[] none = new double[x.Length];
+            plot.Add.Plottable(new ScottPlot.Plottables.ErrorBar(x, y, none, none, err, err) { Color = color });
+        }
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int i = 0; i < categories.Count; i++) ticks.AddMajor(i, categories[i]);
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsX(-0.7, categories.Count - 0.3);
+        plot.Title(title, 13);
+        plot.XLabel("held-out element (test crystals)", 12);
+        plot.YLabel(yLabel, 12);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 

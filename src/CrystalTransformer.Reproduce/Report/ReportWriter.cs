@@ -22,6 +22,9 @@ public static class ReportWriter
         var failures = store.Failures();
         var notes = store.Notes();
         var tables = new ResultTables(runs);
+        var eligibility = new TableEligibility(notes);
+        var comparisons = ComparisonSet.Build(tables, eligibility);
+        var targets = TransferTargets.Evaluate(tables, comparisons, eligibility);
         Directory.CreateDirectory(folder);
         string figures = Path.Combine(folder, "figures");
         if (Directory.Exists(figures))
@@ -33,24 +36,39 @@ public static class ReportWriter
             r.EpochsRun, Math.Round(Math.Max(r.WallSeconds, r.Seconds), 3),
         }));
         WriteCsv(Path.Combine(folder, "summary.csv"),
-            "dataset,target,model,mode,train_size,epochs_budget,embedding,seeds,mae_mean,mae_std,rmse_mean,rmse_std,r2_mean,r2_std,mae_change_vs_default",
+            "profile,dataset,target,model,mode,train_size,epochs_budget,embedding,seeds,mae_mean,mae_std,rmse_mean,rmse_std,r2_mean,r2_std,mae_change_vs_default,eligibility,picked_modes",
             tables.Groups.Select(g => new object?[]
             {
-                g.Setting.Dataset, g.Setting.Target, g.Setting.Model, g.Setting.Mode, g.Setting.TrainCount, g.Setting.Epochs, g.Embedding, g.Mae.N,
-                g.Mae.Mean, g.Mae.Std, g.Rmse.Mean, g.Rmse.Std, g.R2.Mean, g.R2.Std, tables.RelativeToReference(g),
+                g.Setting.Profile, g.Setting.Dataset, g.Setting.Target, g.Setting.Model, g.Setting.Mode, g.Setting.TrainCount, g.Setting.Epochs, g.Embedding, g.Mae.N,
+                g.Mae.Mean, g.Mae.Std, g.Rmse.Mean, g.Rmse.Std, g.R2.Mean, g.R2.Std, tables.RelativeToReference(g), eligibility.Of(g).Label,
+                g.Picks is null ? null : string.Join(" ", g.Picks.Select(kv => $"s{kv.Key}:{kv.Value}")),
             }));
-        var comparisons = tables.UaeComparisons();
         WriteCsv(Path.Combine(folder, "comparisons.csv"),
-            "dataset,target,model,mode,train_size,epochs_budget,uae,reference,seeds,mae_difference,relative,seeds_better,p_value,verdict,best_baseline,vs_best_difference,vs_best_relative,vs_best_seeds_better,vs_best_p_value,vs_best_verdict",
-            comparisons.Select(c => new object?[]
+            "profile,dataset,target,model,mode,train_size,epochs_budget,candidate,reference,eligibility,seeds,mae_mean,mae_std,reference_mae_mean,reference_mae_std," +
+            "mae_difference,relative_mean,relative_std,bootstrap_low,bootstrap_high,bootstrap_crystals,seeds_better,p_value,holm_p_value,in_family,verdict," +
+            "best_baseline,vs_best_relative_mean,vs_best_relative_std,vs_best_bootstrap_low,vs_best_bootstrap_high,vs_best_seeds_better",
+            comparisons.All.Select(c =>
             {
-                c.Uae.Setting.Dataset, c.Uae.Setting.Target, c.Uae.Setting.Model, c.Uae.Setting.Mode, c.Uae.Setting.TrainCount, c.Uae.Setting.Epochs,
-                c.Uae.Embedding, c.VsDefault?.Reference, c.VsDefault?.N, c.VsDefault?.MeanDifference, c.VsDefault?.Relative, c.VsDefault?.Wins,
-                c.VsDefault?.PValue, c.VsDefault?.Verdict, c.Baseline?.Embedding, c.VsBaseline?.MeanDifference, c.VsBaseline?.Relative,
-                c.VsBaseline?.Wins, c.VsBaseline?.PValue, c.VsBaseline?.Verdict,
+                var s = c.Candidate.Setting;
+                return new object?[]
+                {
+                    s.Profile, s.Dataset, s.Target, s.Model, s.Mode, s.TrainCount, s.Epochs, ResultTables.Label(c.Candidate), ResultTables.Label(c.Reference),
+                    c.Eligibility.Label, c.Stats.N, c.Candidate.Mae.Mean, c.Candidate.Mae.Std, c.Reference.Mae.Mean, c.Reference.Mae.Std, c.Stats.MeanDifference,
+                    c.Stats.Relative.Mean, c.Stats.Relative.Std, c.Stats.BootstrapLow, c.Stats.BootstrapHigh, c.Stats.BootstrapCrystals, c.Stats.Better,
+                    c.Stats.PValue, c.HolmP, c.InFamily ? "yes" : "no", c.Verdict, c.Baseline is null ? null : ResultTables.Label(c.Baseline),
+                    c.VsBaseline?.Relative.Mean, c.VsBaseline?.Relative.Std, c.VsBaseline?.BootstrapLow, c.VsBaseline?.BootstrapHigh, c.VsBaseline?.Better,
+                };
+            }));
+        WriteCsv(Path.Combine(folder, "targets.csv"), "target,criterion,outcome,sentence",
+            targets.Select(o => new object?[] { o.Name, o.Criterion, o.Outcome, o.Sentence }));
+        WriteCsv(Path.Combine(folder, "table_sources.csv"), "embedding,kind,component,dataset,parts,train_count,train_subset,targets,elements,data_sha256",
+            TableSourceRows(tables, eligibility).Select(r => new object?[]
+            {
+                r.Embedding, r.Kind, r.Component, r.Source?.Dataset, r.Source is null ? null : string.Join(" ", r.Source.Parts), r.Source?.TrainCount,
+                r.Source?.TrainSubset, r.Source is null ? null : string.Join(" ", r.Source.Targets), r.Source?.Elements.Count, r.Source?.Sha256,
             }));
         WriteCsv(Path.Combine(folder, "provenance.csv"),
-            "config_hash,model,embedding,mode,dataset,target,train_size,seed,epochs,best_epoch,seconds,wall_seconds,run_dir,data_sha256,ct_version,torchsharp,libtorch,dotnet,threads,device,finished_utc,store",
+            "config_hash,model,embedding,mode,dataset,target,train_size,seed,epochs,best_epoch,seconds,wall_seconds,run_dir,data_sha256,ct_version,torchsharp,libtorch,dotnet,threads,device,finished_utc,store,validation_mae",
             runs.Select(r =>
             {
                 var env = Env(r);
@@ -58,7 +76,7 @@ public static class ReportWriter
                 {
                     r.ConfigHash, r.Cell.Model, r.Cell.Embedding, r.Cell.Mode, r.Cell.Dataset, r.Cell.Target, r.TrainCount, r.Cell.Seed, r.EpochsRun,
                     r.BestEpoch, r.Seconds, r.WallSeconds, r.RunDirectory, r.DataHash, env("ct_version"), env("torch_sharp"), env("lib_torch"),
-                    env("dot_net"), env("threads"), env("device"), r.FinishedUtc, r.Origin,
+                    env("dot_net"), env("threads"), env("device"), r.FinishedUtc, r.Origin, r.ValidationMae,
                 };
             }));
         if (failures.Count > 0)
@@ -72,18 +90,23 @@ public static class ReportWriter
                $"{runs.Count} finished run(s) in {tables.Settings.Count()} setting(s), {failures.Count} failed cell(s).");
         if (runs.Count == 0) html.P("<b>No run has finished yet</b>: there is nothing to compare.");
         Honesty(html, runs, notes);
-        Verdicts(html, tables, comparisons);
+        TableSources(html, tables, eligibility);
+        Verdicts(html, tables, comparisons, targets);
+        Picks(html, tables);
         var t3 = Table3(html, tables);
-        WriteCsv(Path.Combine(folder, "table3.csv"), "dataset,target,model,train_size,epochs_budget,variant,embedding,mode,seeds,mae_mean,mae_std,r2_mean,mae_change_vs_none", t3);
-        MetricTables(html, tables);
-        LearningCurves(html, tables, figures);
+        WriteCsv(Path.Combine(folder, "table3.csv"), "profile,dataset,target,model,train_size,epochs_budget,variant,embedding,mode,seeds,mae_mean,mae_std,r2_mean,mae_change_vs_none", t3);
+        MetricTables(html, tables, eligibility);
+        LearningCurves(html, tables, eligibility, figures);
+        OodElements(html, tables, notes, figures);
         ParityPlots(html, tables, figures);
         Provenance(html, runs, notes);
         Failures(html, failures);
         html.Raw("<h2>Files</h2><ul class=\"note\"><li><code>results.csv</code>: one row per finished run (model, embedding, mode, dataset, target, train_size, seed, mae, rmse, r2, epochs, seconds; " +
                  "seconds = wall-clock time of the cell, for a resumed cell at least its training-loop time over all sessions).</li>" +
-                 "<li><code>summary.csv</code>: mean and standard deviation over seeds per setting and table, with the change of MAE against the default table.</li>" +
-                 "<li><code>comparisons.csv</code>: the paired comparisons of every ct-UAE; <code>table3.csv</code>: the Table 3 analogue; <code>provenance.csv</code>: run directory, configuration hash, data hash, versions and timings of every run" +
+                 "<li><code>summary.csv</code>: mean and standard deviation over seeds per setting and table (with the fine-tuning picks), the change of MAE against the default table and whether the table is clean there.</li>" +
+                 "<li><code>comparisons.csv</code>: every paired comparison of a ct-UAE variant or encoder transfer with its reference (eligibility, relative change, bootstrap interval, sign count, p, Holm-adjusted p, family membership, verdict) and the descriptive comparison with the best baseline; " +
+                 "<code>targets.csv</code>: the transfer targets and the computed sentences; <code>table_sources.csv</code>: what each element table saw; " +
+                 "<code>table3.csv</code>: the Table 3 analogue; <code>provenance.csv</code>: run directory, configuration hash, data hash, versions, timings and validation MAE of every run" +
                  (failures.Count > 0 ? "; <code>failures.csv</code>" : "") + ".</li><li><code>figures/</code>: every figure as PNG and SVG.</li></ul>\n");
         html.End();
         string index = Path.Combine(folder, "index.html");
@@ -111,37 +134,166 @@ public static class ReportWriter
                   $"(drawn with seed {o["seed"]}) are held out from back-end training: every crystal containing one of them is removed from the training ({o["train"]} left) and validation ({o["validation"]} left) parts; " +
                   $"the {o["test"]} such crystals of the original test part form the test set ({o["dropped"]} crystals dropped: those with held-out elements from the original training and validation parts, " +
                   "because the perov5 ct-UAEs were pretrained on those labels, and the in-distribution test crystals). The B site is the second element of the source's formula (A B anions).</li>");
-        var budgets = runs.GroupBy(r => (r.Cell.Model, r.Configuration.Epochs)).Select(g => $"{g.Key.Model} {g.Key.Epochs} epochs").Distinct();
-        h.Raw($"<li><b>Budget:</b> {E(string.Join(", ", budgets))} (the best epoch by validation MAE is tested). The paper trains far longer on GPUs; short budgets compare tables at equal effort, not at convergence.</li>");
+        if (runs.Any(r => Cleanliness.IsSanityDataset(r.Cell.Dataset)))
+            h.Raw("<li><b>NOMAD-2018 rows are sanity rows:</b> the data hold four elements (Al, Ga, In, O); any four independent table rows followed by the back-end's trainable projection can represent them, " +
+                  "so these rows check the machinery but cannot rank element tables. They are shown and kept out of every verdict.</li>");
+        var budgets = runs.GroupBy(r => (r.Configuration.Profile, r.Cell.Model, r.Configuration.Epochs, r.Configuration.BatchSize))
+            .Select(g => $"{(g.Key.Profile.Length > 0 ? g.Key.Profile + ": " : "")}{g.Key.Model} {g.Key.Epochs} epochs{(g.Key.BatchSize is int b ? $", batch {b}" : "")} " +
+                         $"({string.Join(", ", g.Select(r => $"{r.Cell.Dataset} {r.Cell.SizeLabel}").Distinct())})");
+        h.Raw($"<li><b>Budget:</b> {E(string.Join("; ", budgets))} (the best epoch by validation MAE is tested). The paper trains far longer on GPUs; short budgets compare tables at equal effort, not at convergence.</li>");
         h.Raw("<li><b>Seeds:</b> each seed changes the initialisation, the batch order and, for subsets, which training crystals are used; every table sees the same crystals for the same seed, so tables are compared seed by seed (paired).</li>");
         h.Raw("</ul>\n");
     }
 
-    private static void Verdicts(Html h, ResultTables t, IReadOnlyList<(Group Uae, Paired? VsDefault, Group? Baseline, Paired? VsBaseline)> comparisons)
+    /// <summary>One row of "What each element table saw": a source of a table (null for published or unknown tables).</summary>
+    private sealed record TableSourceRow(string Embedding, string Kind, string Component, ProvenanceSource? Source);
+
+    private static IEnumerable<TableSourceRow> TableSourceRows(ResultTables t, TableEligibility eligibility)
+    {
+        var seen = new HashSet<(string, bool)>();
+        foreach (var g in t.Groups.OrderBy(g => ResultTables.EmbeddingOrder(g.Embedding)).ThenBy(g => g.Embedding, StringComparer.Ordinal))
+        {
+            bool encoder = g.Setting.Mode == GridCell.Encoder;
+            if (!seen.Add((g.Embedding, encoder))) continue;
+            var origin = eligibility.Origin(g.Embedding, encoder);
+            string kind = encoder ? "front-end model (whole-encoder transfer)" : !origin.Pretrained ? Eligibility.Published.Label
+                : origin.Components.Count > 1 || origin.Components[0] != g.Embedding ? "built from ct-UAEs (union of their sources)" : "ct-UAE";
+            if (!origin.Pretrained) { yield return new TableSourceRow(g.Embedding, kind, "", null); continue; }
+            foreach (var component in origin.Components)
+            {
+                var sources = eligibility.Origin(component, encoder).Sources;
+                if (sources is null) { yield return new TableSourceRow(g.Embedding, kind + "; no provenance.json: unknown (treated as not clean)", component, null); continue; }
+                foreach (var source in sources) yield return new TableSourceRow(g.Embedding, kind, component, source);
+            }
+        }
+    }
+
+    private static void TableSources(Html h, ResultTables t, TableEligibility eligibility)
+    {
+        var rows = TableSourceRows(t, eligibility).ToArray();
+        if (rows.Length == 0) return;
+        h.Raw("<h2>What each element table saw</h2>");
+        h.P("From the <code>provenance.json</code> of every pretrained table (written by <code>ct pretrain</code> into the ct-UAE folder) and of the front-end model of encoder transfer: " +
+            "the data sets whose labels the pretraining used, which parts of their split (train: gradients; validation: model selection), how many training crystals, the targets and the elements of the crystals it saw. " +
+            "A comparison is <b>not clean</b> when a source is the setting's underlying data set (perov5-ood's is perov5) and (a) the setting trains on a subset while the source used that data set's training labels " +
+            "(the table has already seen every label the small set is meant to lack), or (b) the setting is perov5-ood and the source saw a held-out element, or (c) the source used the test part. " +
+            "Tables without a provenance file are unknown and treated as not clean; published tables were not pretrained here and count as clean. Not-clean comparisons stay visible but enter no verdict and no Holm family.");
+        h.Raw("<table><tr><th class=\"l\">table</th><th class=\"l\">kind</th><th class=\"l\">pretrained part</th><th class=\"l\">data set</th><th class=\"l\">labels of parts</th><th>training crystals</th>" +
+              "<th>subset</th><th class=\"l\">targets</th><th>elements</th><th class=\"l\">data sha256</th></tr>\n");
+        foreach (var r in rows)
+        {
+            var s = r.Source;
+            h.Raw($"<tr><td class=\"l\">{E(r.Embedding)}</td><td class=\"l\">{E(r.Kind)}</td><td class=\"l\">{E(r.Component)}</td><td class=\"l\">{E(s?.Dataset)}</td>" +
+                  $"<td class=\"l\">{E(s is null ? "" : string.Join(", ", s.Parts))}</td><td>{(s?.TrainCount is int n ? n.ToString("N0", CultureInfo.InvariantCulture) : "")}</td>" +
+                  $"<td>{(s?.TrainSubset is int k ? k.ToString("N0", CultureInfo.InvariantCulture) : "")}</td><td class=\"l\">{E(s is null ? "" : string.Join(", ", s.Targets))}</td>" +
+                  $"<td>{(s is null ? "" : s.Elements.Count.ToString(CultureInfo.InvariantCulture))}</td><td class=\"l\"><code>{E(s?.Sha256 is { Length: > 12 } sha ? sha[..12] : s?.Sha256)}</code></td></tr>\n");
+        }
+        h.Raw("</table>\n");
+        // Clean or not, per table and setting.
+        var scopes = t.Groups.Select(g => g.Setting.Scope).Distinct().OrderBy(s => s.Profile, StringComparer.Ordinal).ThenBy(s => s.Dataset, StringComparer.Ordinal).ThenBy(s => s.TrainCount).ToArray();
+        var pretrained = t.Groups.Where(g => g.IsTransfer).Select(g => (g.Embedding, Encoder: g.Setting.Mode == GridCell.Encoder)).Distinct().ToArray();
+        if (pretrained.Length == 0 || scopes.Length == 0) return;
+        h.Raw("<table><tr><th class=\"l\">table</th>" + string.Concat(scopes.Select(s => $"<th>{E(s.Profile)}<br>{E(s.Dataset)} {E(s.SizeText)}</th>")) + "</tr>\n");
+        foreach (var (embedding, encoder) in pretrained)
+        {
+            h.Raw($"<tr><td class=\"l\">{E(embedding)}{(encoder ? " (encoder)" : "")}</td>");
+            foreach (var scope in scopes)
+            {
+                var g = t.In(scope).FirstOrDefault(x => x.Embedding == embedding && (x.Setting.Mode == GridCell.Encoder) == encoder);
+                if (g is null) { h.Raw("<td></td>"); continue; }
+                var e = eligibility.Of(g);
+                h.Raw($"<td class=\"l\">{(e.Clean ? "<span class=\"good\">clean</span>" : $"<span class=\"bad\">{E(e.Label.Split(':')[0])}</span><br><span class=\"note\">{E(e.Label.Contains(':') ? e.Label[(e.Label.IndexOf(':') + 1)..].Trim() : "")}</span>")}</td>");
+            }
+            h.Raw("</tr>\n");
+        }
+        h.Raw("</table>\n");
+    }
+
+    private static void Verdicts(Html h, ResultTables t, ComparisonSet comparisons, IReadOnlyList<TargetOutcome> targets)
     {
         h.Raw("<h2>Does ct-UAE help?</h2>");
-        if (comparisons.Count == 0) { h.P("No ct-UAE run has finished."); return; }
-        h.P("Each ct-UAE is compared seed by seed with the back-end's default table (\"None\": cgcnn92 for CGCNN and ALIGNN, megnet16 for MEGNet, frozen) and with the best baseline table of the same setting " +
-            "(lowest mean MAE among the non-ct-UAE tables, frozen or fine-tuned; picking the best after the fact favours the baseline). Verdict: paired t-test on the test-MAE differences, two-sided, p &lt; 0.05; " +
-            "with 3 seeds only large, consistent differences reach it.");
-        h.Raw("<ul>");
-        foreach (var byUae in comparisons.GroupBy(c => c.Uae.Embedding))
+        var all = comparisons.All;
+        if (all.Count == 0) { h.P("No ct-UAE or encoder-transfer run with a finished reference (the back-end's default table, frozen, in the same setting) yet."); return; }
+        var family = comparisons.Family;
+        h.P($"<b>How this is decided.</b> Each ct-UAE variant (frozen; fine-tuned at the paper's rate; the fine-tuning variant picked per seed on validation MAE) and each whole-encoder transfer is compared seed by seed with the reference: " +
+            "the back-end's default table, frozen, at the same data set, size and budget (\"None\": cgcnn92 for CGCNN — also the reference of encoder transfer — and ALIGNN, megnet16 for MEGNet). " +
+            "Paired differences are candidate − reference test MAE on the seeds both have; the paired t-test is two-sided, and where every seed gives the same difference it is <i>not testable (no spread)</i> rather than certain. " +
+            $"Only clean, testable comparisons form the family: <b>{family.Count} test{(family.Count == 1 ? "" : "s")}</b>, corrected together with Holm's method; a verdict (helps / hurts) needs a Holm-adjusted p &lt; {PairedStatistics.Alpha.ToString(CultureInfo.InvariantCulture)}. " +
+            $"The effect size is the mean ± std over seeds of the per-seed relative change; its 95 % interval comes from {PairedStatistics.BootstrapResamples:N0} bootstrap resamples of the test crystals (seeded; each resample applied to both tables and every seed, MAEs recomputed from the stored predictions); the interval reflects which crystals happen to form the test set, the ± std the spread over seeds. " +
+            "The sign count says on how many seeds the candidate is better. The best baseline (lowest mean MAE among the clean non-ct-UAE tables of the setting) is shown for scale and is not tested: it is chosen after seeing the test results.");
+        if (targets.Count > 0)
         {
-            var vsDefault = byUae.Where(c => c.VsDefault is not null).Select(c => c.VsDefault!).ToList();
-            var vsBest = byUae.Where(c => c.VsBaseline is not null).Select(c => c.VsBaseline!).ToList();
-            h.Raw($"<li><b>{E(byUae.Key)}</b> against the default table: {Count(vsDefault)}; against the best baseline: {Count(vsBest)}.");
-            double medianRel = Median(vsDefault.Select(p => p.Relative));
-            if (!double.IsNaN(medianRel)) h.Raw($" Median change of MAE against the default: {Pct(medianRel)}.");
-            h.Raw("</li>");
+            h.Raw("<h3>Targets of the transfer profile</h3><ul>");
+            foreach (var o in targets)
+                h.Raw($"<li><b>{E(o.Name)}</b> — target: {E(o.Criterion)}. {(o.Met switch { true => "<span class=\"good\">Met.</span>", false => "<span class=\"bad\">Missed.</span>", null => "<b>Not judged.</b>" })} {E(o.Detail)}</li>");
+            h.Raw("</ul>\n");
         }
-        h.Raw("</ul>");
-        h.Raw("<table><tr><th class=\"l\">data set</th><th class=\"l\">target</th><th class=\"l\">back-end</th><th>train</th><th class=\"l\">ct-UAE (mode)</th><th>MAE</th>" +
-              "<th>vs None</th><th>better seeds</th><th>p</th><th class=\"l\">verdict</th><th class=\"l\">best baseline</th><th>vs best</th><th>better seeds</th><th>p</th><th class=\"l\">verdict</th></tr>\n");
-        foreach (var (g, d, best, b) in comparisons)
+        h.Raw("<h3>Summary</h3><ul>");
+        foreach (var byCandidate in all.GroupBy(c => ResultTables.Label(c.Candidate)))
+        {
+            var clean = byCandidate.Where(c => c.Eligibility.Clean).ToArray();
+            int helps = clean.Count(c => c.Verdict == "helps"), hurts = clean.Count(c => c.Verdict == "hurts"), tested = clean.Count(c => c.InFamily);
+            int lower = clean.Count(c => c.Stats.MeanDifference < 0), excluded = byCandidate.Count() - clean.Length;
+            string text = clean.Length == 0 ? "no clean comparison" :
+                $"in {clean.Length} clean setting{(clean.Length == 1 ? "" : "s")}: significantly better (Holm) in {helps}, significantly worse in {hurts}, no significant difference in {tested - helps - hurts}" +
+                (clean.Length - tested > 0 ? $", not testable in {clean.Length - tested}" : "") + $"; lower mean MAE in {lower} of {clean.Length}";
+            double medianRel = Median(clean.Select(c => c.Stats.Relative.Mean));
+            if (!double.IsNaN(medianRel)) text += $"; median change against the reference {Pct(medianRel)}";
+            if (excluded > 0) text += $" ({excluded} not-clean or sanity setting{(excluded == 1 ? "" : "s")} left out)";
+            h.Raw($"<li><b>{E(byCandidate.Key)}</b>: {E(text)}.</li>");
+        }
+        h.Raw("</ul>\n");
+
+        h.Raw($"<h3>The verdict table: clean comparisons ({family.Count} in the Holm family)</h3>");
+        var cleanRows = all.Where(c => c.Eligibility.Clean).ToArray();
+        if (cleanRows.Length == 0) h.P("No clean comparison: every finished ct-UAE comparison is not clean, of unknown provenance, or a sanity row (below).");
+        else ComparisonTable(h, cleanRows, withTests: true);
+        var others = all.Where(c => !c.Eligibility.Clean).ToArray();
+        if (others.Length > 0)
+        {
+            h.Raw($"<h3>Not clean, unknown provenance and sanity rows ({others.Length}): shown, not judged</h3>");
+            h.P("The same numbers without tests: these comparisons are outside the Holm family and every verdict.");
+            ComparisonTable(h, others, withTests: false);
+        }
+    }
+
+    private static void ComparisonTable(Html h, IReadOnlyList<Comparison> rows, bool withTests)
+    {
+        h.Raw("<table><tr><th class=\"l\">profile</th><th class=\"l\">data set</th><th class=\"l\">target</th><th class=\"l\">back-end</th><th>train</th><th class=\"l\">candidate</th><th class=\"l\">clean?</th>" +
+              "<th>MAE</th><th>reference MAE</th><th>change (mean ± std over seeds)</th><th>95 % bootstrap</th><th>better seeds</th>" +
+              (withTests ? "<th>p</th><th>Holm p</th><th class=\"l\">verdict</th>" : "") +
+              "<th class=\"l\">best baseline</th><th>vs best</th><th>better seeds</th></tr>\n");
+        foreach (var c in rows)
+        {
+            var s = c.Candidate.Setting;
+            var st = c.Stats;
+            h.Raw($"<tr><td class=\"l\">{E(s.Profile)}</td><td class=\"l\">{E(s.Dataset)}</td><td class=\"l\">{E(s.Target)}</td><td class=\"l\">{E(s.Model)}</td><td>{E(s.SizeText)}</td>" +
+                  $"<td class=\"l\">{E(ResultTables.Label(c.Candidate))}</td><td class=\"l\">{E(c.Eligibility.Label)}</td><td>{MeanStd(c.Candidate.Mae)}</td>" +
+                  $"<td>{MeanStd(c.Reference.Mae)} <span class=\"note\">{E(ResultTables.Label(c.Reference))}</span></td><td>{E(Fmt.PctStd(st.Relative))}</td><td>{E(Fmt.Interval(st))}</td><td>{st.Better}/{st.N}</td>");
+            if (withTests)
+                h.Raw($"<td>{(st.Untestable is { } why ? E(why) : Fmt.P(st.PValue))}</td><td>{Fmt.P(c.HolmP)}</td><td class=\"l\">{VerdictHtml(c.Verdict)}</td>");
+            h.Raw(c.Baseline is null || c.VsBaseline is null ? "<td></td><td></td><td></td>"
+                : $"<td class=\"l\">{E(ResultTables.Label(c.Baseline))}</td><td>{E(Fmt.PctStd(c.VsBaseline.Relative))}<br><span class=\"note\">{E(Fmt.Interval(c.VsBaseline))}</span></td><td>{c.VsBaseline.Better}/{c.VsBaseline.N}</td>");
+            h.Raw("</tr>\n");
+        }
+        h.Raw("</table>\n");
+    }
+
+    private static void Picks(Html h, ResultTables t)
+    {
+        var picked = t.Groups.Where(g => g.Picks is not null).ToArray();
+        var variants = t.Groups.Where(g => g.IsSingleVariant).ToArray();
+        if (variants.Length == 0) return;
+        h.Raw("<h2>Fine-tuning learning rate, picked on validation</h2>");
+        h.P("For each table, setting and seed, the fine-tuning variants (<code>finetune:LR</code>, <code>l2sp:LR</code>) form one group, \"TABLE (fine-tuned, picked on validation)\", whose run is the variant with the lowest validation MAE at its best epoch; " +
+            "the test MAE of that run is what is compared. Nothing is picked on test.");
+        if (picked.Length == 0) { h.P("No run of a fine-tuning variant recorded a validation MAE (a store written before version 2): nothing can be picked."); return; }
+        h.Raw("<table><tr><th class=\"l\">profile</th><th class=\"l\">data set</th><th>train</th><th class=\"l\">table</th><th class=\"l\">picked per seed (validation MAE)</th><th>test MAE of the picks</th></tr>\n");
+        foreach (var g in picked)
         {
             var s = g.Setting;
-            h.Raw($"<tr><td class=\"l\">{E(s.Dataset)}</td><td class=\"l\">{E(s.Target)}</td><td class=\"l\">{E(s.Model)}</td><td>{E(s.SizeText)}</td><td class=\"l\">{E(g.Embedding)} ({E(s.Mode)})</td>" +
-                  $"<td>{MeanStd(g.Mae)}</td>{PairCells(d)}<td class=\"l\">{E(best is null ? "" : ResultTables.Label(best))}</td>{PairCells(b)}</tr>\n");
+            string picks = string.Join("; ", g.Runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"s{r.Cell.Seed}: {r.Cell.Mode} ({r.ValidationMae:0.0000})")));
+            h.Raw($"<tr><td class=\"l\">{E(s.Profile)}</td><td class=\"l\">{E(s.Dataset)}</td><td>{E(s.SizeText)}</td><td class=\"l\">{E(g.Embedding)}</td><td class=\"l\">{E(picks)}</td><td>{MeanStd(g.Mae)}</td></tr>\n");
         }
         h.Raw("</table>\n");
     }
@@ -150,18 +302,6 @@ public static class ReportWriter
     private static IEnumerable<string> SplitDescriptions(IReadOnlyList<RunRecord> runs, string dataset) =>
         runs.Where(r => r.Cell.Dataset == dataset).Select(r => (string?)Parse(r.ConfigJson)?["data"]?["split"])
             .Where(s => s is not null).Select(s => s!.Split("; training subset")[0]).Distinct();
-
-    private static string Count(IReadOnlyList<Paired> list)
-    {
-        if (list.Count == 0) return "no comparable runs";
-        int helps = list.Count(p => p.Verdict == "helps"), hurts = list.Count(p => p.Verdict == "hurts");
-        int untested = list.Count(p => p.N < 2), lower = list.Count(p => p.MeanDifference < 0);
-        return $"significantly better in {helps} of {list.Count} setting(s), significantly worse in {hurts}, no significant difference in {list.Count - helps - hurts - untested}" +
-               (untested > 0 ? $", fewer than 2 paired seeds (not tested) in {untested}" : "") + $" (lower mean MAE in {lower} of {list.Count})";
-    }
-
-    private static string PairCells(Paired? p) => p is null ? "<td></td><td></td><td></td><td></td>"
-        : $"<td>{Pct(p.Relative)}</td><td>{p.Wins}/{p.N}</td><td>{F(p.PValue, "0.000")}</td><td class=\"l\">{VerdictHtml(p.Verdict)}</td>";
 
     private static string VerdictHtml(string verdict) => verdict switch
     {
@@ -176,7 +316,7 @@ public static class ReportWriter
     {
         var rows = new List<object?[]>();
         h.Raw("<h2>The paper's Table 3, on our data</h2>");
-        var tops = t.Settings.GroupBy(s => (s.Epochs, s.Dataset, s.Target, s.Model))
+        var tops = t.Settings.Where(s => s.Mode is GridCell.Frozen or GridCell.FineTune).GroupBy(s => (s.Profile, s.Dataset, s.Target, s.Model))
             .Select(g => g.Where(s => s.TrainCount == g.Max(x => x.TrainCount)).ToArray()).ToArray();
         h.P("\"None\" is the back-end's default table, frozen, as published; \"CT\" is a ct-UAE used as the initial table and fine-tuned at a low learning rate; \"CTfreeze\" the same table frozen. " +
             "Our numbers are on the largest training size run for each data set (below); they are not comparable in absolute terms with the paper's, which are on a different data set.");
@@ -200,7 +340,7 @@ public static class ReportWriter
                 double rel = none is null || variant == "None" ? double.NaN : g.Mae.Mean / none.Mae.Mean - 1;
                 h.Raw($"<tr><td class=\"l\">{E(any.Dataset)} / {E(any.Target)}</td><td class=\"l\">{E(any.Model)}</td><td>{E(g.Setting.SizeText)}</td><td class=\"l\">{variant}</td>" +
                       $"<td class=\"l\">{E(g.Embedding)}</td><td>{MeanStd(g.Mae)}</td><td>{F(g.R2.Mean, "0.000")}</td><td>{Pct(rel)}</td></tr>\n");
-                rows.Add([any.Dataset, any.Target, any.Model, g.Setting.TrainCount, any.Epochs, variant, g.Embedding, g.Setting.Mode, g.Mae.N, g.Mae.Mean, g.Mae.Std, g.R2.Mean, rel]);
+                rows.Add([any.Profile, any.Dataset, any.Target, any.Model, g.Setting.TrainCount, any.Epochs, variant, g.Embedding, g.Setting.Mode, g.Mae.N, g.Mae.Mean, g.Mae.Std, g.R2.Mean, rel]);
             }
         }
         h.Raw("</table></div>\n<div><h3>Quoted from the paper (different data)</h3>");
@@ -212,33 +352,36 @@ public static class ReportWriter
         return rows;
     }
 
-    private static void MetricTables(Html h, ResultTables t)
+    private static void MetricTables(Html h, ResultTables t, TableEligibility eligibility)
     {
         h.Raw("<h2>Test errors per setting</h2>");
-        h.P("Mean ± standard deviation over seeds (number of seeds in brackets when fewer than all); the best table of each row in bold; below each MAE its change against the default table (\"None\", frozen) of the same row's size. Lower MAE/RMSE and higher R² are better.");
-        foreach (var block in t.Settings.GroupBy(s => (s.Epochs, s.Dataset, s.Target, s.Model)))
+        h.P("Mean ± standard deviation over seeds (number of seeds in brackets when fewer than all); the best table of each row in bold; below each MAE its change against the reference (the default table, frozen) of the same size. " +
+            "† marks a table that is not clean (or of unknown provenance) in that setting. Lower MAE/RMSE and higher R² are better; each row has its own budget (epochs).");
+        foreach (var block in t.Settings.GroupBy(s => (s.Profile, s.Dataset, s.Target, s.Model)))
         {
-            var settings = block.OrderBy(s => s.TrainCount).ThenBy(s => s.Mode, StringComparer.Ordinal).ToArray();
-            var embeddings = settings.SelectMany(t.In).Select(g => g.Embedding).Distinct().OrderBy(ResultTables.EmbeddingOrder).ToArray();
-            string title = $"{block.Key.Dataset} / {block.Key.Target} — {block.Key.Model} ({block.Key.Epochs} epochs)";
+            var settings = block.OrderBy(s => s.TrainCount).ThenBy(s => s.Epochs).ThenBy(s => s.Mode == GridCell.Frozen ? 0 : s.Mode == ResultTables.PickedMode ? 2 : 1).ThenBy(s => s.Mode, StringComparer.Ordinal).ToArray();
+            var embeddings = settings.SelectMany(t.In).Select(g => g.Embedding).Distinct().OrderBy(ResultTables.EmbeddingOrder).ThenBy(e => e, StringComparer.Ordinal).ToArray();
+            string title = $"{(block.Key.Profile.Length > 0 ? block.Key.Profile + ": " : "")}{block.Key.Dataset} / {block.Key.Target} — {block.Key.Model}";
+            int maxSeeds = block.Max(x => t.In(x).Max(y => y.Mae.N));
             foreach (var (metric, label, lowerIsBetter) in new[] { ("mae", "MAE", true), ("rmse", "RMSE", true), ("r2", "R²", false) })
             {
                 if (metric != "mae") h.Raw($"<details><summary>{E(label)}: {E(title)}</summary>");
                 else h.Raw($"<h3>{E(title)}: MAE ({E(Unit(block.Key.Target))})</h3>");
-                h.Raw("<table><tr><th>train</th><th class=\"l\">mode</th>" + string.Concat(embeddings.Select(e => $"<th>{E(e)}</th>")) + "</tr>\n");
+                h.Raw("<table><tr><th>train</th><th>epochs</th><th class=\"l\">mode</th>" + string.Concat(embeddings.Select(e => $"<th>{E(e)}</th>")) + "</tr>\n");
                 foreach (var s in settings)
                 {
                     var groups = t.In(s).ToDictionary(g => g.Embedding);
                     Stat Pick(Group g) => metric switch { "mae" => g.Mae, "rmse" => g.Rmse, _ => g.R2 };
                     var valid = groups.Values.Where(g => !double.IsNaN(Pick(g).Mean)).ToArray();
                     double best = valid.Length == 0 ? double.NaN : lowerIsBetter ? valid.Min(g => Pick(g).Mean) : valid.Max(g => Pick(g).Mean);
-                    h.Raw($"<tr><td>{E(s.SizeText)}</td><td class=\"l\">{E(s.Mode)}</td>");
+                    h.Raw($"<tr><td>{E(s.SizeText)}</td><td>{s.Epochs}</td><td class=\"l\">{E(s.Mode)}</td>");
                     foreach (var e in embeddings)
                     {
                         if (!groups.TryGetValue(e, out var g)) { h.Raw("<td></td>"); continue; }
                         var st = Pick(g);
-                        string text = MeanStd(st, metric == "r2" ? "0.000" : "0.0000") + (st.N < block.Max(x => t.In(x).Max(y => y.Mae.N)) ? $" <span class=\"note\">({st.N})</span>" : "");
+                        string text = MeanStd(st, metric == "r2" ? "0.000" : "0.0000") + (st.N < maxSeeds ? $" <span class=\"note\">({st.N})</span>" : "");
                         if (st.Mean == best) text = $"<b>{text}</b>";
+                        if (!eligibility.Of(g).Clean && !Cleanliness.IsSanityDataset(s.Dataset)) text += " †";
                         if (metric == "mae") text += $"<br><span class=\"note\">{Pct(t.RelativeToReference(g))}</span>";
                         h.Raw($"<td>{text}</td>");
                     }
@@ -251,25 +394,96 @@ public static class ReportWriter
         }
     }
 
-    private static void LearningCurves(Html h, ResultTables t, string figures)
+    /// <summary>The key of a learning-curve figure: encoder transfer joins the figure of CGCNN, its reference back-end.</summary>
+    private static (string Profile, string Dataset, string Target, string Model) CurveKey(Setting s) => (s.Profile, s.Dataset, s.Target, ResultTables.ReferenceModel(s));
+
+    private static void LearningCurves(Html h, ResultTables t, TableEligibility eligibility, string figures)
     {
-        var blocks = t.Settings.GroupBy(s => (s.Epochs, s.Dataset, s.Target, s.Model, s.Mode))
-            .Where(b => b.Select(s => s.TrainCount).Distinct().Count() >= 2).ToArray();
+        var blocks = t.Groups.GroupBy(g => CurveKey(g.Setting)).Where(b => b.Select(g => g.Setting.TrainCount).Distinct().Count() >= 2).ToArray();
         h.Raw("<h2>Learning curves</h2>");
-        if (blocks.Length == 0) { h.P("No setting has been run at two or more training sizes yet."); return; }
-        h.P("Test MAE against the number of training crystals, both axes logarithmic; error bars ±1 standard deviation over seeds; one line per table.");
+        if (blocks.Length == 0) { h.P("No data set has been run at two or more training sizes yet."); return; }
+        h.P("Test MAE against the number of training crystals, both axes logarithmic; error bars ±1 standard deviation over seeds; one line per table and variant (each size with its own budget). " +
+            "Encoder transfer is drawn with CGCNN, whose default table is its reference.");
         foreach (var b in blocks)
         {
-            var sizes = b.OrderBy(s => s.TrainCount).ToArray();
-            var series = sizes.SelectMany(t.In).Select(g => g.Embedding).Distinct().OrderBy(ResultTables.EmbeddingOrder)
-                .Select(e =>
+            var sizes = b.Select(g => g.Setting.TrainCount).Distinct().Order().ToArray();
+            var series = b.GroupBy(g => (g.Setting.Model, g.Embedding, g.Setting.Mode))
+                .OrderBy(s => ResultTables.ModelOrder(s.Key.Model)).ThenBy(s => s.Key.Mode == GridCell.Frozen ? 0 : 1).ThenBy(s => s.Key.Mode, StringComparer.Ordinal)
+                .ThenBy(s => ResultTables.EmbeddingOrder(s.Key.Embedding)).ThenBy(s => s.Key.Embedding, StringComparer.Ordinal)
+                .Select(s =>
                 {
-                    var points = sizes.Select(s => t.In(s).FirstOrDefault(g => g.Embedding == e)).Where(g => g is not null).ToArray();
-                    return (e, points.Select(g => (double)g!.Setting.TrainCount).ToArray(), points.Select(g => g!.Mae).ToArray());
+                    var points = s.GroupBy(g => g.Setting.TrainCount).Select(p => p.MaxBy(g => g.Runs.Count)!).OrderBy(g => g.Setting.TrainCount).ToArray();
+                    return (LegendLabel(points[0]), points.Select(g => (double)g.Setting.TrainCount).ToArray(), points.Select(g => g.Mae).ToArray());
                 }).ToArray();
-            string title = $"{b.Key.Dataset} / {b.Key.Target}: {b.Key.Model}, {b.Key.Mode} ({b.Key.Epochs} epochs)";
+            // The caption: the lowest mean MAE at each size, and the lowest clean one where that differs.
+            var lowest = sizes.Select(n =>
+            {
+                var at = b.Where(g => g.Setting.TrainCount == n && !double.IsNaN(g.Mae.Mean)).ToArray();
+                var best = at.MinBy(g => g.Mae.Mean);
+                var bestClean = at.Where(g => !g.IsSingleVariant && eligibility.Of(g).Clean).MinBy(g => g.Mae.Mean);
+                if (best is null) return null;
+                string text = string.Create(CultureInfo.InvariantCulture, $"{n:N0}: {ResultTables.Label(best)} ({best.Mae.Mean:0.0000}{(eligibility.Of(best).Clean ? "" : ", not clean")})");
+                if (bestClean is not null && !ReferenceEquals(bestClean, best))
+                    text += string.Create(CultureInfo.InvariantCulture, $", lowest clean {ResultTables.Label(bestClean)} ({bestClean.Mae.Mean:0.0000})");
+                return text;
+            }).Where(x => x is not null);
+            string caption = $"Lowest mean test MAE at each size — {string.Join("; ", lowest)}.";
+            string title = $"{(b.Key.Profile.Length > 0 ? b.Key.Profile + ": " : "")}{b.Key.Dataset} / {b.Key.Target}, {b.Key.Model}";
             var fig = ReportFigures.Save(ReportFigures.LearningCurves(title, $"test MAE ({Unit(b.Key.Target)})", series), figures,
-                Slug($"learning_{b.Key.Dataset}_{b.Key.Target}_{b.Key.Model}_{b.Key.Mode}_e{b.Key.Epochs}"), title);
+                Slug($"learning_{b.Key.Dataset}_{b.Key.Target}_{b.Key.Model}_{b.Key.Profile}"), title, caption, ReportFigures.WideWidth, ReportFigures.WideHeight);
+            h.Figure(fig);
+        }
+    }
+
+    /// <summary>A series' name in a legend: the group's label with a table given as a path shortened to its last folder
+    /// (the full path is in the tables), and the back-end when it is neither CGCNN nor encoder transfer's front-end.</summary>
+    private static string LegendLabel(Group g)
+    {
+        string label = ResultTables.Label(g);
+        string e = g.Embedding.TrimEnd('/', '\\');
+        if (e.IndexOfAny(['/', '\\']) >= 0) label = label.Replace(g.Embedding, "…/" + Path.GetFileName(e));
+        return g.Setting.Model is "cgcnn" or BackendCellRunner.EncoderModel ? label : $"{label} [{g.Setting.Model}]";
+    }
+
+    /// <summary>perov5-ood: MAE on the test crystals of each held-out element, per table (mean ± std over seeds).</summary>
+    private static void OodElements(Html h, ResultTables t, IReadOnlyDictionary<string, string> notes, string figures)
+    {
+        var scopes = t.Groups.Select(g => g.Setting.Scope).Where(s => s.Dataset == Profiles.Perov5Ood).Distinct().ToArray();
+        if (scopes.Length == 0) return;
+        h.Raw("<h2>Out-of-distribution errors per held-out element</h2>");
+        var elementsOf = OodPerov5.TestHeldOutElements(notes.TryGetValue($"data:{Profiles.Perov5Ood}", out var note) ? Parse(note) : null);
+        if (elementsOf.Count == 0) { h.P("The store does not say which held-out elements the test crystals contain (and the derived data file is gone): no figure."); return; }
+        var elements = elementsOf.Values.SelectMany(e => e).Distinct().Order(StringComparer.Ordinal).ToArray();
+        h.P("perov5-ood's test crystals grouped by the held-out element(s) they contain (a crystal with two counts under both); MAE per element and table, mean ± std over seeds, from the stored test predictions. " +
+            "Variants at single fine-tuning rates are left out (their pick on validation is shown).");
+        foreach (var scope in scopes)
+        {
+            var groups = t.In(scope).Where(g => !g.IsSingleVariant)
+                .OrderBy(g => ResultTables.ModelOrder(g.Setting.Model)).ThenBy(g => g.Setting.Mode == GridCell.Frozen ? 0 : 1).ThenBy(g => ResultTables.EmbeddingOrder(g.Embedding)).ToArray();
+            var series = new List<(string Label, Stat[] Mae)>();
+            var counts = elements.ToDictionary(e => e, e => elementsOf.Count(kv => kv.Value.Contains(e)));
+            foreach (var g in groups)
+            {
+                var perElement = elements.Select(element => Stat.Of(g.Runs.Select(r =>
+                {
+                    var errors = t.AbsoluteErrors(r);
+                    if (errors is null) return double.NaN;
+                    var mine = errors.Where(kv => elementsOf.TryGetValue(kv.Key, out var es) && es.Contains(element)).Select(kv => kv.Value).ToArray();
+                    return mine.Length == 0 ? double.NaN : mine.Average();
+                }))).ToArray();
+                if (perElement.All(s => double.IsNaN(s.Mean))) continue;
+                series.Add((LegendLabel(g), perElement));
+            }
+            if (series.Count == 0) continue;
+            var lowest = elements.Select((e, i) =>
+            {
+                var best = series.Where(s => !double.IsNaN(s.Mae[i].Mean)).MinBy(s => s.Mae[i].Mean);
+                return best.Label is null ? null : string.Create(CultureInfo.InvariantCulture, $"{e} ({counts[e]} crystals): {best.Label} ({best.Mae[i].Mean:0.0000})");
+            }).Where(x => x is not null);
+            string caption = $"Lowest mean MAE per held-out element — {string.Join("; ", lowest)}.";
+            string title = $"{(scope.Profile.Length > 0 ? scope.Profile + ": " : "")}{Profiles.Perov5Ood}: test MAE per held-out element";
+            var fig = ReportFigures.Save(ReportFigures.PerElement(title, $"test MAE ({Unit(scope.Target)})", elements, series),
+                figures, Slug($"ood_elements_{scope.Profile}_{scope.Target}"), title, caption, ReportFigures.WideWidth, ReportFigures.WideHeight);
             h.Figure(fig);
         }
     }
@@ -277,7 +491,7 @@ public static class ReportWriter
     private static void ParityPlots(Html h, ResultTables t, string figures)
     {
         h.Raw("<h2>Parity plots</h2>");
-        var byData = t.Groups.GroupBy(g => (g.Setting.Epochs, g.Setting.Dataset, g.Setting.Target)).ToArray();
+        var byData = t.Groups.GroupBy(g => (g.Setting.Profile, g.Setting.Dataset, g.Setting.Target)).ToArray();
         if (byData.Length == 0) { h.P("No finished run."); return; }
         h.P("For each data set and target: the best model (lowest mean test MAE at the largest training size run), drawn for its seed whose MAE is closest to the mean over seeds.");
         foreach (var d in byData)
@@ -290,9 +504,9 @@ public static class ReportWriter
             var (truth, predicted) = Predictions(run.PredictionsCsv, d.Key.Target);
             if (truth.Length == 0) continue;
             string title = string.Create(CultureInfo.InvariantCulture,
-                $"{d.Key.Dataset} / {d.Key.Target}\n{best.Setting.Model} + {best.Embedding} ({best.Setting.Mode}), {best.Setting.TrainCount} training crystals, seed {run.Cell.Seed}: MAE {run.Mae:0.0000}, R² {run.R2:0.000}");
+                $"{d.Key.Dataset} / {d.Key.Target}\n{best.Setting.Model} + {ResultTables.Label(best)}, {best.Setting.TrainCount} training crystals, seed {run.Cell.Seed}: MAE {run.Mae:0.0000}, R² {run.R2:0.000}");
             var fig = ReportFigures.Save(ReportFigures.Parity(title, Unit(d.Key.Target), truth, predicted), figures,
-                Slug($"parity_{d.Key.Dataset}_{d.Key.Target}_e{d.Key.Epochs}"), title.Replace('\n', ' '), 640, 600);
+                Slug($"parity_{d.Key.Dataset}_{d.Key.Target}_{d.Key.Profile}"), title.Replace('\n', ' '), null, 640, 600);
             h.Figure(fig);
         }
     }
@@ -300,11 +514,8 @@ public static class ReportWriter
     /// <summary>True and predicted values of a target from a run's test_predictions.csv (id, T, T_predicted, ...).</summary>
     public static (double[] Truth, double[] Predicted) Predictions(string csv, string target)
     {
-        var table = CsvTable.Read(new StringReader(csv), "test_predictions.csv");
-        int t = table.Column(target), p = table.Column(target + "_predicted");
-        var pairs = table.Rows.Select(r => (Parse(r.Fields[t]), Parse(r.Fields[p]))).Where(x => !double.IsNaN(x.Item1) && !double.IsNaN(x.Item2)).ToArray();
-        return (pairs.Select(x => x.Item1).ToArray(), pairs.Select(x => x.Item2).ToArray());
-        static double Parse(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+        var (_, truth, predicted) = ResultTables.Predictions(csv, target);
+        return (truth, predicted);
     }
 
     private static void Provenance(Html h, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, string> notes)
@@ -328,11 +539,28 @@ public static class ReportWriter
             }
             h.Raw("</table>\n");
         }
+        var models = notes.Where(n => n.Key.StartsWith("model:", StringComparison.Ordinal)).ToArray();
+        if (models.Length > 0)
+        {
+            h.Raw("<h3>Front-end models of encoder transfer</h3><table><tr><th class=\"l\">model</th><th class=\"l\">location</th><th class=\"l\">model sha256</th><th class=\"l\">provenance</th></tr>\n");
+            foreach (var (key, value) in models)
+            {
+                var n = Parse(value);
+                h.Raw($"<tr><td class=\"l\">{E(key[6..])}</td><td class=\"l\"><code>{E((string?)n?["location"])}</code></td><td class=\"l\"><code>{E(((string?)n?["model_sha256"]) is { Length: > 16 } sha ? sha[..16] : "")}</code></td>" +
+                      $"<td class=\"l\">{(n?["provenance"] is null ? "none (treated as not clean)" : "provenance.json (above)")}</td></tr>\n");
+            }
+            h.Raw("</table>\n");
+        }
         var data = notes.Where(n => n.Key.StartsWith("data:", StringComparison.Ordinal)).ToArray();
         if (data.Length > 0)
         {
             h.Raw("<h3>Data</h3><ul class=\"note\">");
-            foreach (var (key, value) in data) h.Raw($"<li><b>{E(key[5..])}</b>: <code>{E(value)}</code></li>");
+            foreach (var (key, value) in data)
+            {
+                // The per-crystal map of the OOD set is long and used by the figure above; the rest is shown as stored.
+                string shown = Parse(value) is JsonObject o && o.Remove(OodPerov5.TestHeldOutKey) ? o.ToJsonString() : value;
+                h.Raw($"<li><b>{E(key[5..])}</b>: <code>{E(shown)}</code></li>");
+            }
             h.Raw("</ul>\n");
         }
         if (runs.Count == 0) return;
@@ -387,12 +615,11 @@ public static class ReportWriter
 
     private static string Slug(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
 
-    private static string MeanStd(Stat s, string format = "0.0000") =>
-        double.IsNaN(s.Mean) ? "–" : double.IsNaN(s.Std) ? F(s.Mean, format) : $"{F(s.Mean, format)} ± {F(s.Std, format)}";
+    private static string MeanStd(Stat s, string format = "0.0000") => Fmt.MeanStd(s, format);
 
-    private static string Pct(double v) => double.IsNaN(v) ? "" : (v * 100).ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture) + " %";
+    private static string Pct(double v) => Fmt.Pct(v);
 
-    private static string F(double v, string format) => double.IsNaN(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);
+    private static string F(double v, string format) => Fmt.F(v, format);
 
     private static string Q(double? v) => v is double d ? d.ToString("0.000", CultureInfo.InvariantCulture) : "";
 
@@ -425,14 +652,14 @@ public static class ReportWriter
             .Append("figure{display:inline-block;margin:6px;vertical-align:top;max-width:48%}figcaption{font-size:0.85em;color:#555}")
             .Append("code{background:#f4f4f4;padding:1px 4px;font-size:0.9em}details{margin:0.5em 0}summary{cursor:pointer;font-weight:bold}")
             .Append(".note{color:#666;font-size:0.88em}.good{color:#1a7f37;font-weight:bold}.bad{color:#b42318;font-weight:bold}")
-            .Append(".side{display:flex;gap:2em;flex-wrap:wrap}.side>div{flex:1 1 480px}</style></head><body>\n");
+            .Append("figure.wide{max-width:98%}.side{display:flex;gap:2em;flex-wrap:wrap}.side>div{flex:1 1 480px}</style></head><body>\n");
 
         public void Raw(string html) => _b.Append(html);
 
         public void P(string html) => _b.Append("<p>").Append(html).Append("</p>\n");
 
-        public void Figure(FigureFile f) => _b.Append($"<figure><img alt=\"{E(f.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(f.Png)}\">")
-            .Append($"<figcaption>{E(f.Title)} (figures/{E(f.Name)}.png, .svg)</figcaption></figure>\n");
+        public void Figure(FigureFile f) => _b.Append($"<figure{(f.Wide ? " class=\"wide\"" : "")}><img alt=\"{E(f.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(f.Png)}\">")
+            .Append($"<figcaption>{E(f.Title)}{(f.Caption is null ? "" : ". " + E(f.Caption))} (figures/{E(f.Name)}.png, .svg)</figcaption></figure>\n");
 
         public void End() => _b.Append("</body></html>\n");
 

@@ -24,6 +24,36 @@ public class BackendCellRunnerTests
         Assert.Equal(("/out/run", "/out/cache"), (train.Output, train.GraphCache));
     }
 
+    private static TrainRequest RequestFor(string model, string embedding, string mode) =>
+        BackendCellRunner.RequestFor(new CellRequest(
+            new CellConfiguration(new GridCell(model, embedding, mode, Profiles.Perov5, Profiles.HeatRef, 100, 1), "transfer", 200, 32, "t", "d"),
+            embedding, "perov5", "/out/run", false, 1, "cpu", "/out/cache"));
+
+    [Fact]
+    public void ModesMapToTheTableSettingsOfTheRequest()
+    {
+        var paper = RequestFor("cgcnn", "ct-uae-mp", GridCell.FineTune);
+        Assert.Equal((ElementTableTraining.FineTune, (double?)null, (double?)null), (paper.EmbeddingMode, paper.EmbeddingLearningRate, paper.EmbeddingL2Sp));
+        var frozen = RequestFor("cgcnn", "cgcnn92", GridCell.Frozen);
+        Assert.Equal((ElementTableTraining.Frozen, (double?)null, (double?)null, "cgcnn92"), (frozen.EmbeddingMode, frozen.EmbeddingLearningRate, frozen.EmbeddingL2Sp, frozen.Embedding));
+        var tuned = RequestFor("cgcnn", "ct-uae-mp", "finetune:1e-3");
+        Assert.Equal((ElementTableTraining.FineTune, (double?)1e-3, (double?)null), (tuned.EmbeddingMode, tuned.EmbeddingLearningRate, tuned.EmbeddingL2Sp));
+        var l2sp = RequestFor("cgcnn", "cgcnn92", "l2sp:1e-3");
+        Assert.Equal((ElementTableTraining.FineTune, (double?)1e-3, (double?)CellMode.L2SpStrength), (l2sp.EmbeddingMode, l2sp.EmbeddingLearningRate, l2sp.EmbeddingL2Sp));
+        Assert.Equal(1e-2, CellMode.L2SpStrength);
+        Assert.Null(l2sp.InitFrom);
+    }
+
+    [Fact]
+    public void EncoderCellsStartTheFrontEndFromTheNamedModel()
+    {
+        var encoder = RequestFor("transformer", "mp-composition", GridCell.Encoder);
+        Assert.Equal(("transformer", "mp-composition", (string?)null), (encoder.Model, encoder.InitFrom, encoder.Embedding));
+        Assert.Equal((100, 1, 200, 32), (encoder.TrainSize, encoder.Seed, encoder.Epochs, encoder.BatchSize));
+        var e = Assert.Throws<CrystalTransformer.Structures.InputError>(() => RequestFor("cgcnn", "mp-composition", GridCell.Encoder));
+        Assert.Contains("transformer", e.Message);
+    }
+
     [Fact]
     public void OneTinyCgcnnCellRunsEndToEnd()
     {

@@ -45,9 +45,125 @@ public class GridTests
     public void ExpansionOrderPutsSeedsBeforeTables()
     {
         var cells = Profiles.Quick.Expand();
-        // All tables of seed 0 on the first data set come before any cell of seed 1.
+        // All tables of seed 0 on the first data set, of both blocks, come before any cell of seed 1.
         int firstSeed1 = cells.ToList().FindIndex(c => c.Seed == 1);
         Assert.Equal(4, cells.Take(firstSeed1).Count(c => c.Mode == GridCell.Frozen));
+        Assert.Equal(2, cells.Take(firstSeed1).Count(c => c.Mode == GridCell.FineTune));
+        Assert.All(cells.Take(firstSeed1), c => Assert.Equal((Profiles.Nomad, 0), (c.Dataset, c.Seed)));
+        // A profile of one block keeps the plain nested order: data set, size, seed, model, table, mode.
+        var full = Profiles.Full.Expand();
+        Assert.Equal(new GridCell("cgcnn", "onehot", GridCell.Frozen, Profiles.Perov5, Profiles.HeatRef, 200, 0), full[0]);
+        Assert.Equal(new GridCell("cgcnn", "onehot", GridCell.FineTune, Profiles.Perov5, Profiles.HeatRef, 200, 0), full[1]);
+        Assert.Equal(new GridCell("cgcnn", "random_200", GridCell.Frozen, Profiles.Perov5, Profiles.HeatRef, 200, 0), full[2]);
+    }
+
+    [Fact]
+    public void TransferProfileIsCgcnnWithEveryTableVariantAndTheEncoderOnSmallAndNewData()
+    {
+        var p = Profiles.Get("transfer");
+        var cells = p.Expand();
+        Assert.False(p.MayPretrain);
+        // 7 frozen tables + 2 tables × 3 tuned modes + 1 encoder cell, on 4 perov5 sizes and perov5-ood, 5 seeds.
+        Assert.Equal((7 + 2 * 3 + 1) * (4 + 1) * 5, cells.Count);
+        Assert.Equal(cells.Count, cells.Select(c => c.Key).Distinct().Count());
+        Assert.Equal([0, 1, 2, 3, 4], cells.Select(c => c.Seed).Distinct().Order());
+        Assert.Equal(new int?[] { null, 100, 200, 500, 1000 }, cells.Select(c => c.TrainSize).Distinct().Order());
+        Assert.All(cells, c => Assert.Equal(Profiles.HeatRef, c.Target));
+        Assert.Equal(new[] { "onehot", "cgcnn92", "megnet16", "mat2vec", "std:magpie", "ct-uae-mp", "std:ct-uae-mp+std:cgcnn92" },
+            cells.Where(c => c.Mode == GridCell.Frozen).Select(c => c.Embedding).Distinct());
+        Assert.Equal(new[] { "finetune:1e-4", "finetune:1e-3", "l2sp:1e-3" }, cells.Where(c => CellMode.IsTunedVariant(c.Mode)).Select(c => c.Mode).Distinct());
+        Assert.Equal(new[] { "ct-uae-mp", "cgcnn92" }, cells.Where(c => CellMode.IsTunedVariant(c.Mode)).Select(c => c.Embedding).Distinct());
+        var encoder = cells.Where(c => c.Mode == GridCell.Encoder).ToArray();
+        Assert.Equal(5 * 5, encoder.Length);
+        Assert.All(encoder, c => Assert.Equal(("transformer", "mp-composition"), (c.Model, c.Embedding)));
+        Assert.All(cells.Where(c => c.Mode != GridCell.Encoder), c => Assert.Equal("cgcnn", c.Model));
+        Assert.All(cells, c => CellMode.Parse(c.Mode));
+    }
+
+    [Theory]
+    [InlineData("cgcnn", Profiles.Perov5, 100, 200, 32)]
+    [InlineData("cgcnn", Profiles.Perov5, 200, 120, 32)]
+    [InlineData("cgcnn", Profiles.Perov5, 500, 100, 64)]
+    [InlineData("cgcnn", Profiles.Perov5, 1000, 60, 64)]
+    [InlineData("cgcnn", Profiles.Perov5Ood, null, 30, 64)]
+    [InlineData("transformer", Profiles.Perov5, 100, 150, 32)]
+    [InlineData("transformer", Profiles.Perov5, 200, 100, 32)]
+    [InlineData("transformer", Profiles.Perov5, 500, 60, 64)]
+    [InlineData("transformer", Profiles.Perov5, 1000, 40, 64)]
+    [InlineData("transformer", Profiles.Perov5Ood, null, 15, 64)]
+    public void TransferBudgetsDependOnModelDataSetAndSize(string model, string dataset, int? size, int epochs, int batch)
+    {
+        var cell = new GridCell(model, "x", GridCell.Frozen, dataset, Profiles.HeatRef, size, 0);
+        Assert.Equal(new TrainingBudget(epochs, batch), Profiles.Transfer.BudgetFor(cell));
+    }
+
+    [Fact]
+    public void BudgetLookupPrefersModelDataSetAndSizeThenModelAndDataSetThenModel()
+    {
+        var profile = ReproductionTests.SmallProfile() with
+        {
+            Budgets = new Dictionary<string, TrainingBudget>
+            {
+                ["cgcnn"] = new(1), ["cgcnn/nomad2018"] = new(2), ["cgcnn/nomad2018/100"] = new(3), ["cgcnn/perov5-ood/all"] = new(4),
+            },
+        };
+        var cell = new GridCell("cgcnn", "onehot", GridCell.Frozen, Profiles.Nomad, Profiles.NomadFormation, 100, 0);
+        Assert.Equal(3, profile.BudgetFor(cell).Epochs);
+        Assert.Equal(2, profile.BudgetFor(cell with { TrainSize = 300 }).Epochs);
+        Assert.Equal(1, profile.BudgetFor(cell with { Dataset = Profiles.Perov5 }).Epochs);
+        Assert.Equal(4, profile.BudgetFor(cell with { Dataset = Profiles.Perov5Ood, TrainSize = null }).Epochs);
+    }
+
+    [Theory]
+    [InlineData("frozen", CellModeKind.Frozen, null)]
+    [InlineData("finetune", CellModeKind.FineTune, null)]
+    [InlineData("finetune:1e-4", CellModeKind.FineTune, 1e-4)]
+    [InlineData("finetune:0.001", CellModeKind.FineTune, 1e-3)]
+    [InlineData("l2sp:1e-3", CellModeKind.L2Sp, 1e-3)]
+    [InlineData("encoder", CellModeKind.Encoder, null)]
+    public void ModesParse(string text, CellModeKind kind, double? rate) => Assert.Equal(new CellMode(kind, rate), CellMode.Parse(text));
+
+    [Theory]
+    [InlineData("scratch")]
+    [InlineData("finetune:")]
+    [InlineData("finetune:fast")]
+    [InlineData("l2sp:-1e-3")]
+    [InlineData("l2sp:0")]
+    public void BadModesAreOneLineErrors(string text)
+    {
+        var e = Assert.Throws<InputError>(() => CellMode.Parse(text));
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Contains("mode", e.Message);
+    }
+
+    [Fact]
+    public void OnlyTheChosenRateVariantsArePickedOnValidation()
+    {
+        Assert.True(CellMode.IsTunedVariant("finetune:1e-3"));
+        Assert.True(CellMode.IsTunedVariant("l2sp:1e-3"));
+        Assert.False(CellMode.IsTunedVariant(GridCell.FineTune));
+        Assert.False(CellMode.IsTunedVariant(GridCell.Frozen));
+        Assert.False(CellMode.IsTunedVariant(GridCell.Encoder));
+    }
+
+    [Fact]
+    public void RunDirectoryNamesAvoidColons()
+    {
+        var cell = new GridCell("cgcnn", "std:ct-uae-mp+std:cgcnn92", "l2sp:1e-3", Profiles.Perov5, Profiles.HeatRef, 100, 0);
+        string name = cell.DirectoryName("0123456789abcdef");
+        Assert.DoesNotContain(":", name);
+        Assert.Equal("cgcnn_perov5_heat_ref_n100_std_ct-uae-mp+std_cgcnn92_l2sp_1e-3_s0_0123456789", name);
+        var plain = new GridCell("cgcnn", "cgcnn92", GridCell.Frozen, Profiles.Perov5, Profiles.HeatRef, null, 2);
+        Assert.Equal("cgcnn_perov5_heat_ref_nall_cgcnn92_frozen_s2_0123456789", plain.DirectoryName("0123456789abcdef"));
+    }
+
+    [Fact]
+    public void ProfilesAreFoundByName()
+    {
+        Assert.Same(Profiles.Transfer, Profiles.Get("transfer"));
+        Assert.Same(Profiles.Quick, Profiles.Get("Quick"));
+        var e = Assert.Throws<InputError>(() => Profiles.Get("huge"));
+        Assert.Contains("transfer", e.Message);
     }
 
     [Fact]

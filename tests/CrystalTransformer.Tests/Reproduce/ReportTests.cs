@@ -63,26 +63,24 @@ public class ReportTests
     {
         SyntheticReport(out string output);
         var comparisons = CsvTable.ReadFile(Path.Combine(output, Reproduction.ReportFolder, "comparisons.csv"));
-        int verdict = comparisons.Column("verdict"), uae = comparisons.Column("uae"), wins = comparisons.Column("seeds_better");
+        int verdict = comparisons.Column("verdict"), candidate = comparisons.Column("candidate"), wins = comparisons.Column("seeds_better");
+        int dataset = comparisons.Column("dataset"), family = comparisons.Column("in_family"), holm = comparisons.Column("holm_p_value");
         Assert.NotEmpty(comparisons.Rows);
-        // The fake runner makes ct-uae-mp 30 % better on every seed: a consistent improvement.
-        Assert.All(comparisons.Rows.Where(r => r.Fields[uae] == UaeCatalog.Mp), r =>
-        {
-            Assert.Equal("helps", r.Fields[verdict]);
-            Assert.Equal("3", r.Fields[wins]);
-        });
+        // The fake runner makes ct-uae-mp 30 % better on every seed: a consistent improvement where the comparison is clean.
+        var mp = comparisons.Rows.Where(r => r.Fields[candidate].StartsWith(UaeCatalog.Mp)).ToArray();
+        Assert.All(mp, r => Assert.Equal("3", r.Fields[wins]));
+        var perov5 = Assert.Single(mp, r => r.Fields[dataset] == Profiles.Perov5);
+        Assert.Equal(("helps", "yes"), (perov5.Fields[verdict], perov5.Fields[family]));
+        Assert.True(double.Parse(perov5.Fields[holm], System.Globalization.CultureInfo.InvariantCulture) < 0.05);
+        // NOMAD-2018 rows are sanity rows: shown, never judged, outside the family.
+        Assert.All(mp.Where(r => r.Fields[dataset] == Profiles.Nomad), r => Assert.Equal(("sanity row", "no", ""), (r.Fields[verdict], r.Fields[family], r.Fields[holm])));
         var t3 = CsvTable.ReadFile(Path.Combine(output, Reproduction.ReportFolder, "table3.csv"));
         var variants = t3.Rows.Select(r => r.Fields[t3.Column("variant")]).ToHashSet();
         Assert.Equal(new HashSet<string> { "None", "CT", "CTfreeze" }, variants);
-    }
-
-    [Fact]
-    public void PairedTTestMatchesTheTextbookValue()
-    {
-        // Differences 1, 2, 3: t = 2 / (1 / √3) = 3.464 with 2 degrees of freedom, two-sided p = 0.0742 (scipy.stats.ttest_1samp).
-        Assert.Equal(0.0742, ResultTables.PairedTTest([1.0, 2.0, 3.0]), 4);
-        Assert.True(double.IsNaN(ResultTables.PairedTTest([0.5])));
-        Assert.True(double.IsNaN(ResultTables.PairedTTest([0.0, 0.0, 0.0])));
+        string html = File.ReadAllText(Path.Combine(output, Reproduction.ReportFolder, "index.html"));
+        Assert.Contains("1 test</b>", html); // the family's size is stated
+        Assert.Contains("What each element table saw", html);
+        Assert.Contains("sanity row (4 elements: cannot rank element tables)", html);
     }
 
     [Fact]

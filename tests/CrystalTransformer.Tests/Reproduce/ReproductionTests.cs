@@ -153,15 +153,60 @@ public class ReproductionTests
         Assert.Contains("no cell", e.Message);
     }
 
+    [Fact]
+    public void EachCtUaeIsNotedWithItsProvenance()
+    {
+        string root = TinyData.TempDir();
+        var profile = SmallProfile("cgcnn92", UaeCatalog.Mp, UaeCatalog.Perov5Multi);
+        Run(root, new FakeCellRunner(), profile, pretrainer: new FakePretrainer { WithoutProvenance = { UaeCatalog.Perov5Multi } });
+        using var store = ResultsStore.Open(Path.Combine(root, ResultsStore.FileName));
+        var mp = JsonNode.Parse(store.Notes()[$"uae:{UaeCatalog.Mp}"])!;
+        Assert.Equal("mp-compositions", (string?)mp["provenance"]!["sources"]![0]!["dataset"]);
+        var mt = JsonNode.Parse(store.Notes()[$"uae:{UaeCatalog.Perov5Multi}"])!;
+        Assert.Null(mt["provenance"]);
+    }
+
+    [Fact]
+    public void AnUnknownModeStopsTheRunBeforeTraining()
+    {
+        var profile = SmallProfile() with
+        {
+            Blocks = [new GridBlock(["cgcnn"], ["cgcnn92"], ["finetune:quick"], [new DatasetSpec(Profiles.Perov5, Profiles.HeatRef, [200])], [0])],
+        };
+        var runner = new FakeCellRunner();
+        var e = Assert.Throws<InputError>(() => Run(TinyData.TempDir(), runner, profile));
+        Assert.Contains("finetune:quick", e.Message);
+        Assert.Empty(runner.Calls);
+    }
+
+    [Fact]
+    public void MaxEpochsCapsEveryBudgetAndMakesSeparateCells()
+    {
+        string dir = TinyData.TempDir();
+        var runner = new FakeCellRunner();
+        new Reproduction(new ReproduceOptions
+        {
+            Profile = SmallProfile(), Output = dir, MaxEpochs = 2, Progress = ProgressMode.Quiet,
+        }, runner, null, TextWriter.Null).Run();
+        Assert.All(runner.Calls, c => Assert.Equal(2, c.Configuration.Epochs));
+        var again = Run(dir, runner);
+        Assert.Equal(0, again.AlreadyFinished); // the 3-epoch cells are other cells
+    }
+
     internal sealed class FakePretrainer : IUaePretrainer
     {
         public int Calls { get; private set; }
+        /// <summary>ct-UAEs pretrained without a provenance.json (as before it was written).</summary>
+        public HashSet<string> WithoutProvenance { get; } = [];
 
         public void Pretrain(UaeSpec spec, string runDirectory, bool resume, int threads, string device)
         {
             Calls++;
             var table = ElementTable.Random(16, 3).WithName(spec.Name);
             ElementTableIO.WriteUaeFolder(table, Path.Combine(runDirectory, ElementTableIO.UaeFiles.RunSubfolder));
+            if (!WithoutProvenance.Contains(spec.Name))
+                File.WriteAllText(Path.Combine(runDirectory, ElementTableIO.UaeFiles.RunSubfolder, UaeProvenance.FileName),
+                    TableProvenanceTests.Provenance(spec.Data, ["train", "validation"], ["Ba", "Fe", "N", "O", "Ti"]).ToJsonString());
             File.WriteAllText(Path.Combine(runDirectory, Trainer.ConfigFile), new JsonObject { ["pretrain"] = new JsonObject { ["data"] = spec.Data } }.ToJsonString());
             File.WriteAllText(Path.Combine(runDirectory, Trainer.MetricsFile), "{\"test\":{}}");
         }
