@@ -194,6 +194,44 @@ public static class Figures
         return plot;
     }
 
+    /// <summary>
+    /// A run's training curve: validation MAE per target (left axis, logarithmic) and the training loss (right axis,
+    /// logarithmic) per epoch, with the best epoch marked.
+    /// </summary>
+    public static Plot TrainingCurve(string title, IReadOnlyList<int> epochs, IReadOnlyList<(string Target, IReadOnlyList<double> Mae)> validation,
+        IReadOnlyList<double> trainLoss, int bestEpoch)
+    {
+        var plot = new Plot();
+        var xs = epochs.Select(e => (double)e).ToArray();
+        static double[] Log(IEnumerable<double> v) => v.Select(x => x > 0 ? Math.Log10(x) : double.NaN).ToArray();
+        int k = 1;
+        foreach (var (target, mae) in validation)
+        {
+            var line = plot.Add.ScatterLine(xs, Log(mae), ClusterColor(k++));
+            line.LineWidth = 2;
+            line.LegendText = $"validation MAE {target} (left)";
+        }
+        var loss = plot.Add.ScatterLine(xs, Log(trainLoss), Colors.Gray);
+        loss.LineWidth = 1.5f;
+        loss.LinePattern = LinePattern.Dashed;
+        loss.LegendText = "training loss (right)";
+        loss.Axes.YAxis = plot.Axes.Right;
+        var best = plot.Add.VerticalLine(bestEpoch);
+        best.LinePattern = LinePattern.Dotted;
+        best.Color = Colors.OrangeRed;
+        best.Text = $"best epoch {bestEpoch}";
+        var logTicks = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) };
+        plot.Axes.Left.TickGenerator = logTicks;
+        plot.Axes.Right.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = logTicks.LabelFormatter };
+        plot.Title(title, 13);
+        plot.XLabel("epoch", 12);
+        plot.YLabel("validation MAE (target units, log scale)", 12);
+        plot.Axes.Right.Label.Text = "training loss (standardised, log scale)";
+        plot.Axes.Right.Label.FontSize = 12;
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
     /// <summary>Violin plots: a Gaussian KDE per group drawn as a symmetric polygon, with the median and quartiles.</summary>
     public static Plot Violins(string title, IReadOnlyList<(string Label, IReadOnlyList<double> Values)> groups, string yLabel)
     {

@@ -117,8 +117,12 @@ public static class PretrainCommand
     }
 
     /// <summary>Pretrains (the Training layer's <see cref="Pretraining.Run"/>) with progress on the terminal.</summary>
-    public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress) =>
-        TrainingProgress.Run(progress, observer => Pretraining.Run(spec, threads, device, resume, observer));
+    public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress)
+    {
+        var result = TrainingProgress.Run(progress, observer => Pretraining.Run(spec, threads, device, resume, observer));
+        TrainingCurveFile.Write(spec.Directory);
+        return result;
+    }
 
     private static string Summary(TrainingResult r, string dir) =>
         string.Join("\n", r.Targets.Select(t => string.Create(CultureInfo.InvariantCulture,

@@ -100,6 +100,7 @@ public static class TrainCommand
             bool isQuiet = p.GetValue(quiet);
             var result = TrainingProgress.Run(TrainingProgress.Default(isQuiet),
                 observer => BackendTraining.Run(request, observer, p.GetValue(device)!, p.GetValue(threads), resumeDir is not null));
+            TrainingCurveFile.Write(request.Output);
             if (!isQuiet) Console.WriteLine(BackendTraining.Summary(result) + $"; run directory {request.Output}");
             return 0;
         }));
