@@ -131,6 +131,15 @@ public static class Pretraining
         return result;
     }
 
+    /// <summary>Writes the provenance of the pretraining run in <paramref name="runDirectory"/> (its config.json) into
+    /// <paramref name="folder"/>, reloading its data sets to list what it saw (for runs made before provenance was recorded).</summary>
+    public static void WriteProvenance(string runDirectory, string folder)
+    {
+        var spec = PretrainSpec.LoadFrom(runDirectory);
+        var (_, sources) = Load(spec.Data, spec.Targets, spec.SplitSeed, spec.TrainSize);
+        WriteProvenance(folder, sources, spec);
+    }
+
     /// <summary>Writes <see cref="ProvenanceFile"/>: every data set, the parts whose labels were used, counts, targets, elements.</summary>
     public static void WriteProvenance(string folder, IReadOnlyList<PretrainSource> sources, PretrainSpec spec)
     {
@@ -145,7 +154,10 @@ public static class Pretraining
             ["note"] = "parts: the split parts whose labels the pretraining used (train: gradients; validation: choice of the best epoch). " +
                        "The test parts were only scored at the end.",
         };
-        AtomicFile.WriteAllText(Path.Combine(folder, ProvenanceFile), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, ProvenanceFile), node.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
     }
 }
 

@@ -29,6 +29,10 @@ public static class EmbedCommand
             var table = m is not null
                 ? UaeExport.FromModelFile(Directory.Exists(m) ? Path.Combine(m, Trainer.BestFile) : m, outDir)
                 : UaeExport.FromTorchCheckpoint(c!, outDir);
+            // A pretraining run directory also says what the table saw.
+            if (m is not null && Directory.Exists(m) && File.Exists(Path.Combine(m, Trainer.ConfigFile))
+                && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(m, Trainer.ConfigFile)))?["pretrain"] is not null)
+                Pretraining.WriteProvenance(m, outDir);
             Console.WriteLine($"ct-UAE ({table.Width}-d): {table.TrainedElements.Count()} trained elements, {table.UntrainedElements.Count()} untrained; written to {outDir}");
             return 0;
         }));
