@@ -86,7 +86,7 @@ public static class GraphBuilder
         int n = frac.Length, m = s.MaxNeighbors;
         double radius = s.Radius;
         double r0 = InitialRadius(n, lattice.Volume, m, radius);
-        NeighborList.CheckSize(n, lattice.Volume, r0);
+        NeighborList.CheckSize(n, lattice, r0);
         var grid = new PeriodicGrid(lattice.Matrix, frac, r0);
         int shortSites = 0;
         for (int i = 0; i < n; i++)
@@ -98,7 +98,7 @@ public static class GraphBuilder
                 grid.Query(i, r, ref pairs);
                 if (pairs.Count >= m || r >= radius) break;
                 r = Math.Min(radius, r * GrowthFactor);
-                NeighborList.CheckSize(n, lattice.Volume, r);
+                NeighborList.CheckSize(n, lattice, r);
             }
             var found = pairs.AsSpan();
             found.Sort(new PairComparer());
@@ -142,7 +142,7 @@ public static class GraphBuilder
                     r = Math.Max(r * GrowthFactor, shellEnd * (1 + 1e-9));
                 }
                 else r *= GrowthFactor;
-                NeighborList.CheckSize(n, lattice.Volume, r);
+                NeighborList.CheckSize(n, lattice, r);
             }
             double shellEnd2 = shellEnd * shellEnd;
             foreach (ref readonly var p in found)
@@ -200,7 +200,7 @@ public static class GraphBuilder
     private static int Radius(Lattice lattice, ReadOnlySpan<Vec3> frac, RadiusGraphSettings s, EdgeList edges, ref PairList pairs)
     {
         int n = frac.Length;
-        NeighborList.CheckSize(n, lattice.Volume, s.Cutoff);
+        NeighborList.CheckSize(n, lattice, s.Cutoff);
         var grid = new PeriodicGrid(lattice.Matrix, frac, s.Cutoff);
         for (int i = 0; i < n; i++)
         {

@@ -85,7 +85,7 @@ public sealed class NeighborList
     public static NeighborList Build(Lattice lattice, ReadOnlySpan<Vec3> frac, double cutoff, int threads = 1, bool sortByDistance = false)
     {
         if (!(cutoff > 0) || !double.IsFinite(cutoff)) throw new InputError($"neighbour cutoff must be a positive number of Å, got {cutoff}");
-        CheckSize(frac.Length, lattice.Volume, cutoff);
+        CheckSize(frac.Length, lattice, cutoff);
         var grid = new PeriodicGrid(lattice.Matrix, frac, cutoff);
         int n = frac.Length;
         threads = Math.Max(1, threads);
@@ -153,14 +153,25 @@ public sealed class NeighborList
         return new NeighborList(n, cutoff, rowOffsets, centers, neighbors, images, distances);
     }
 
-    /// <summary>Most pairs one list may hold (about 10 GB while building): far beyond any real crystal at sane cutoffs.</summary>
-    public const double MaxPairs = 2e8;
+    /// <summary>
+    /// Most pairs one list may hold (about 50 bytes each while building, so about 2 GB): far beyond any real crystal at
+    /// sane cutoffs (a 97,000-atom NaCl supercell has 9 million pairs within 8 Å).
+    /// </summary>
+    public const double MaxPairs = 4e7;
+
+    /// <summary>Most periodic images a search may visit per atom (cells far thinner than the cutoff).</summary>
+    public const double MaxImages = 1e6;
 
     /// <summary>Refuses cutoffs that would produce more pairs than memory can hold, before trying.</summary>
-    internal static void CheckSize(int atoms, double volume, double cutoff)
+    internal static void CheckSize(int atoms, Lattice lattice, double cutoff)
     {
+        double volume = lattice.Volume;
+        var w = lattice.PerpendicularWidths;
+        double images = (2 * Math.Ceiling(cutoff / w.X) + 1) * (2 * Math.Ceiling(cutoff / w.Y) + 1) * (2 * Math.Ceiling(cutoff / w.Z) + 1);
+        if (!(images <= MaxImages))
+            throw new InputError($"a cutoff of {cutoff:G4} Å reaches about {images:G3} periodic images of a cell {Math.Min(w.X, Math.Min(w.Y, w.Z)):G3} Å thin: the cell is too thin for this cutoff (use a smaller cutoff)");
         double expected = atoms * PeriodicGrid.ExpectedNeighbors(atoms, volume, cutoff);
-        if (expected > MaxPairs)
+        if (!(expected <= MaxPairs))
             throw new InputError($"a cutoff of {cutoff:G4} Å gives about {expected:G3} neighbour pairs for {atoms} atoms in {volume:G4} Å³; use a smaller cutoff");
     }
 }

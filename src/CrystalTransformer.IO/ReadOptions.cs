@@ -29,6 +29,12 @@ public sealed record ReadOptions
     /// <summary>Largest text a reader accepts, in characters (after decompression); larger input is a clear error, not a hang.</summary>
     public long MaxTextLength { get; init; } = 256L << 20;
 
+    /// <summary>
+    /// Most sites one structure may have (after CIF symmetry expansion); larger structures are refused before their sites
+    /// are built, so reading stays within bounded memory (about 0.5 GB for a million sites).
+    /// </summary>
+    public int MaxSites { get; init; } = StructureLimits.DefaultMaxSites;
+
     /// <summary>Receives one-line warnings (for example overlapping atoms); null ignores them.</summary>
     public Action<string>? Warning { get; init; }
 }

@@ -57,7 +57,7 @@ public static class StructureIO
         if (Directory.Exists(path)) return CgcnnFolder.Read(path, options);
         if (!File.Exists(path)) throw new InputError("file not found", path);
         var fmt = format is null ? DetectFormat(path, options) : GetFormat(format);
-        return Guarded(ReadFile(path, fmt, options), path);
+        return Guarded(ReadFile(path, fmt, options), path, options);
     }
 
     /// <summary>The first structure of a file (an error when it holds none).</summary>
@@ -69,7 +69,7 @@ public static class StructureIO
 
     /// <summary>Reads structures from text in a named format; <paramref name="source"/> names it in errors.</summary>
     public static IReadOnlyList<Structure> ReadText(string text, string format, ReadOptions? options = null, string source = "<text>") =>
-        Guarded(GetFormat(format).Read(new StringReader(text), source, options ?? ReadOptions.Default), source).ToList();
+        Guarded(GetFormat(format).Read(new StringReader(text), source, options ?? ReadOptions.Default), source, options ?? ReadOptions.Default).ToList();
 
     private static IEnumerable<Structure> ReadFile(string path, IStructureFormat format, ReadOptions options)
     {
@@ -77,8 +77,11 @@ public static class StructureIO
         foreach (var s in format.Read(reader, path, options)) yield return s;
     }
 
-    /// <summary>Turns low-level failures (corrupt gzip, unreadable file) into one-line input errors.</summary>
-    private static IEnumerable<Structure> Guarded(IEnumerable<Structure> inner, string source)
+    /// <summary>
+    /// Turns low-level failures (corrupt gzip, unreadable file) into one-line input errors, and refuses structures outside
+    /// <see cref="StructureLimits"/> (the same bounds for every format).
+    /// </summary>
+    private static IEnumerable<Structure> Guarded(IEnumerable<Structure> inner, string source, ReadOptions options)
     {
         using var e = inner.GetEnumerator();
         while (true)
@@ -93,6 +96,7 @@ public static class StructureIO
             catch (InvalidDataException ex) { throw new InputError($"corrupt compressed data ({ex.Message})", source, inner: ex); }
             catch (System.Text.DecoderFallbackException ex) { throw new InputError($"text is not valid UTF-8 ({ex.Message})", source, inner: ex); }
             catch (IOException ex) when (ex is not FileNotFoundException) { throw new InputError($"cannot read: {ex.Message}", source, inner: ex); }
+            StructureLimits.Check(current, options, source);
             yield return current;
         }
     }

@@ -81,4 +81,43 @@ public static class TextFiles
     }
 
     public static void WriteAllTextAtomic(string path, string text) => WriteAtomic(path, w => w.Write(text));
+
+    /// <summary>
+    /// Removes the temporary files of <see cref="WriteAtomicBytes"/> that a killed writer left next to <paramref name="path"/>
+    /// (a file whose writer process is still running is kept). Returns how many were removed.
+    /// </summary>
+    public static int CleanStale(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return CleanStaleIn(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.*.tmp");
+    }
+
+    /// <summary>Removes every stale temporary file of an atomic write in <paramref name="directory"/> (not in sub-folders).</summary>
+    public static int CleanStaleIn(string directory, string pattern = ".*.tmp")
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int removed = 0;
+        foreach (var f in Directory.EnumerateFiles(directory, pattern))
+        {
+            if (WriterAlive(Path.GetFileName(f))) continue;
+            try { File.Delete(f); removed++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    /// <summary>True when the temporary file's name (".NAME.PID.GUID.tmp") names a running process other than this one's earlier self.</summary>
+    private static bool WriterAlive(string name)
+    {
+        var parts = name.Split('.');
+        if (parts.Length < 5 || !int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+            return false;
+        if (pid == Environment.ProcessId) return true; // a write of this process may be under way on another thread
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
 }

@@ -9,6 +9,9 @@ public static class TextInput
     /// <summary>Reads the whole text, failing with a clear error once it exceeds <paramref name="maxLength"/> characters.</summary>
     public static string ReadAll(TextReader reader, string source, long maxLength)
     {
+        // A file far beyond the limit is refused before anything is read (UTF-8 needs at most 4 bytes per character).
+        if (reader is StreamReader { BaseStream: FileStream file } && file.Length > 4 * maxLength)
+            throw new InputError($"file is {FormatSize(file.Length)}B, larger than the limit of {FormatSize(maxLength)} characters (ReadOptions.MaxTextLength)", source);
         var sb = new StringBuilder();
         var buffer = new char[1 << 16];
         int n;

@@ -12,15 +12,9 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string text) => TextFiles.WriteAllTextAtomic(path, text);
 
-    /// <summary>Removes temporary files a killed process left next to <paramref name="path"/>.</summary>
-    public static void CleanStale(string path)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) return;
-        foreach (var f in Directory.EnumerateFiles(dir, $".{Path.GetFileName(full)}.*.tmp"))
-        {
-            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
+    /// <summary>Removes temporary files a killed process left next to <paramref name="path"/> (see <see cref="TextFiles.CleanStale"/>).</summary>
+    public static int CleanStale(string path) => TextFiles.CleanStale(path);
+
+    /// <summary>Removes every stale temporary file of an atomic write in <paramref name="directory"/>.</summary>
+    public static int CleanStaleIn(string directory) => TextFiles.CleanStaleIn(directory);
 }

@@ -138,18 +138,49 @@ public static class Prediction
             var items = perFile.SelectMany(x => x).ToArray();
             var ready = Enumerable.Range(0, items.Length).Where(i => items[i].Sample is not null).ToArray();
             var samples = items.Select(i => i.Sample).ToArray();
-            var predicted = ready.Length == 0 ? [] : Trainer.Predict(model, samples!, ready, scaler, device, batchSize);
             var values = new double[]?[items.Length];
-            for (int k = 0; k < ready.Length; k++) values[ready[k]] = predicted[k];
+            var errors = items.Select(i => i.Error).ToArray();
+            PredictIsolated(model, samples!, ready, scaler, device, batchSize, values, errors);
             for (int i = 0; i < items.Length; i++)
-                emit(new PredictionRow(items[i].Id, items[i].File, values[i], items[i].Error));
+                emit(new PredictionRow(items[i].Id, items[i].File, values[i], errors[i]));
             progress?.Invoke(start + n);
+        }
+    }
+
+    /// <summary>
+    /// Predicts <paramref name="ready"/> in batches; when a batch fails, its structures are predicted one by one so that
+    /// only the one that fails gets an error. Non-finite outputs become errors too.
+    /// </summary>
+    private static void PredictIsolated(TrainableModel model, ISample[] samples, int[] ready, TargetScaler scaler, Device device, int batchSize,
+        double[]?[] values, string[] errors)
+    {
+        if (ready.Length == 0) return;
+        try
+        {
+            var predicted = Trainer.Predict(model, samples, ready, scaler, device, batchSize);
+            for (int k = 0; k < ready.Length; k++) Keep(ready[k], predicted[k]);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ready.Length > 1) { }
+        foreach (int i in ready)
+        {
+            try { Keep(i, Trainer.Predict(model, samples, [i], scaler, device, 1)[0]); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { errors[i] = Failure(ex); }
+        }
+
+        void Keep(int i, double[] v)
+        {
+            if (v.All(double.IsFinite)) values[i] = v;
+            else errors[i] = "the network's output is not finite";
         }
     }
 
     private sealed record Item(string Id, string File, ISample? Sample, string Error);
 
-    /// <summary>Reads one file and featurises its structures; failures become rows with an error.</summary>
+    /// <summary>
+    /// Reads one file and featurises its structures; every failure — bad input, and also anything unexpected — becomes a
+    /// row with an error, so one file never stops the others.
+    /// </summary>
     private static List<Item> ReadFile(string file, TrainableModel model, ReadOptions? read)
     {
         var items = new List<Item>();
@@ -161,9 +192,9 @@ public static class Prediction
             foreach (var s in StructureIO.ReadLazy(file, read)) structures.Add(s);
             if (structures.Count == 0) readError = "no structure in file";
         }
-        catch (Exception ex) when (ex is InputError or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            readError = OneLine(ex);
+            readError = Failure(ex);
         }
         for (int k = 0; k < structures.Count; k++)
         {
@@ -177,11 +208,20 @@ public static class Prediction
             {
                 items.Add(new Item(id, file, null, ex.Reason));
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                items.Add(new Item(id, file, null, Failure(ex)));
+            }
         }
         if (readError is not null)
             items.Add(new Item(structures.Count == 0 ? stem : $"{stem}:{structures.Count + 1}", file, null, readError));
         return items;
     }
+
+    /// <summary>One line for a failure: an input error's message, or the kind and message of anything unexpected.</summary>
+    private static string Failure(Exception ex) =>
+        ex is InputError or IOException or UnauthorizedAccessException ? OneLine(ex)
+        : $"internal error: {ex.GetType().Name}: {ex.Message}".ReplaceLineEndings(" ");
 
     private static string OneLine(Exception ex) => (ex is InputError ie ? ie.Message : ex.Message).ReplaceLineEndings(" ");
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CrystalTransformer.Models.GraphNetworks;
 using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 using static TorchSharp.torch;
@@ -21,10 +22,15 @@ public static class PredictCommand
         var batch = new Option<int>("--batch-size") { Description = "crystals per network batch", DefaultValueFactory = _ => 256 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "cpu" };
         var quiet = new Option<bool>("--quiet") { Description = "no summary on standard error" };
+        var structureMemory = new Option<double>("--structure-memory")
+        {
+            Description = "GB that one structure's graph and network may need by the model's estimate; larger structures get an error row (0 = no limit)",
+            DefaultValueFactory = _ => GraphFeaturization.DefaultMaxStructureGb,
+        };
         var command = new Command("predict", "Predict the model's targets for crystal files. Writes CSV: id (file name without extension, or the id inside a multi-structure file), " +
             "one column per target (in the targets' units), error (empty unless the structure could not be read or used). Unreadable files do not stop the rest.")
         {
-            model, inputs, output, threads, torchThreads, batch, device, quiet,
+            model, inputs, output, threads, torchThreads, batch, device, quiet, structureMemory,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -36,10 +42,15 @@ public static class PredictCommand
             var dev = DeviceChoice.Resolve(p.GetValue(device)!, m => Console.Error.WriteLine($"ct: {m}"));
             var files = Prediction.ExpandInputs(p.GetValue(inputs)!);
             if (files.Count == 0) throw new InputError("no structure files found (looked for .cif, .vasp, POSCAR*, CONTCAR*, .extxyz, .xyz, and .gz of these)");
+            double memory = p.GetValue(structureMemory);
+            if (!(memory >= 0 && double.IsFinite(memory))) throw new InputError($"--structure-memory must be a number of GB ≥ 0, got {memory}");
             var (trained, info) = Prediction.LoadModel(p.GetValue(model)!, dev);
             using (trained)
             {
+                if (trained is GraphModel graphModel)
+                    graphModel.Featurization = graphModel.Featurization with { MaxStructureBytes = memory * (1L << 30) };
                 string? outPath = p.GetValue(output);
+                if (outPath is not null) AtomicFile.CleanStale(outPath);
                 int rows = 0, failed = 0;
                 void write(TextWriter w)
                 {
@@ -67,6 +78,11 @@ public static class PredictCommand
                     string where = outPath is null ? "" : $"; written to {outPath}";
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"ct: {rows} structures from {files.Count} files, {failed} with errors, {clock.Elapsed.TotalSeconds:0.00} s ({rows / clock.Elapsed.TotalSeconds:0} structures/s){where}"));
+                }
+                if (rows == failed)
+                {
+                    Console.Error.WriteLine("ct: no structure could be predicted (see the error column)");
+                    return CommandRunner.ExitInputError;
                 }
             }
             return 0;

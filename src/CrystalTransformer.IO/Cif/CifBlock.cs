@@ -1,3 +1,5 @@
+using CrystalTransformer.Structures;
+
 namespace CrystalTransformer.IO.Cif;
 
 /// <summary>One value of a CIF file with the line it came from. Unquoted "?" is unknown, unquoted "." inapplicable.</summary>
@@ -56,13 +58,42 @@ public sealed class CifBlock
     public IReadOnlyList<CifLoop> Loops => _loops;
     public IEnumerable<string> ItemTags => _items.Keys;
 
-    internal void AddItem(string tag, CifValue value) => _items[Key(tag)] = value;
-
-    internal void AddLoop(CifLoop loop)
+    /// <summary>
+    /// Adds a single item. A tag given twice with different values contradicts itself: the file is refused (an
+    /// identical repetition is harmless and kept once).
+    /// </summary>
+    internal void AddItem(string tag, CifValue value, string source)
     {
+        string key = Key(tag);
+        if (_items.TryGetValue(key, out var earlier))
+        {
+            if (earlier.Text == value.Text) return;
+            throw new InputError($"tag {tag} is given twice with different values ('{Shorten(earlier.Text)}' at line {earlier.Line}, '{Shorten(value.Text)}' here)", source, value.Line);
+        }
+        if (_loopTags.TryGetValue(key, out var looped))
+            throw new InputError($"tag {tag} is given both in the loop at line {looped.Loop.Line} and as a single item", source, value.Line);
+        _items[key] = value;
+    }
+
+    /// <summary>Adds a loop; a tag that a loop or an item of the block already holds is refused (which one counts is unknowable).</summary>
+    internal void AddLoop(CifLoop loop, string source)
+    {
+        for (int i = 0; i < loop.Tags.Count; i++)
+        {
+            string key = Key(loop.Tags[i]);
+            if (_loopTags.TryGetValue(key, out var other))
+                throw new InputError($"tag {loop.Tags[i]} is given in two loops (lines {other.Loop.Line} and {loop.Line})", source, loop.Line);
+            if (_items.TryGetValue(key, out var item))
+                throw new InputError($"tag {loop.Tags[i]} is given both as a single item (line {item.Line}) and in a loop", source, loop.Line);
+            for (int j = 0; j < i; j++)
+                if (Key(loop.Tags[j]).Equals(key, StringComparison.OrdinalIgnoreCase))
+                    throw new InputError($"tag {loop.Tags[i]} is given twice in one loop", source, loop.Line);
+        }
         _loops.Add(loop);
         for (int i = 0; i < loop.Tags.Count; i++) _loopTags[Key(loop.Tags[i])] = (loop, i);
     }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
 
     /// <summary>
     /// Tags are compared case-insensitively and with DDLm's dotted names equal to the CIF 1.1 ones

@@ -44,13 +44,13 @@ public static class CifParser
                     }
                     if (token.Kind == Kind.Value)
                     {
-                        block.AddItem(tagToken.Text, token.AsValue);
+                        block.AddItem(tagToken.Text, token.AsValue, source);
                         token = lexer.Next();
                     }
                     else
                     {
                         warning?.Invoke(InputError.Format($"tag {tagToken.Text} has no value", source, tagToken.Line));
-                        block.AddItem(tagToken.Text, new CifValue("?", false, tagToken.Line));
+                        block.AddItem(tagToken.Text, new CifValue("?", false, tagToken.Line), source);
                     }
                     break;
                 }
@@ -73,7 +73,7 @@ public static class CifParser
                     if (!loop.IsComplete)
                         throw new InputError(
                             $"loop of {tags[0]} has {values.Count} values, not a multiple of its {tags.Count} tags (truncated or misaligned)", source, loopLine);
-                    block.AddLoop(loop);
+                    block.AddLoop(loop, source);
                     break;
                 }
                 case Kind.Value:

@@ -12,9 +12,6 @@ namespace CrystalTransformer.IO.Cif;
 /// </summary>
 internal static partial class CifStructureBuilder
 {
-    /// <summary>Upper bound on atoms × operations, so that a huge or malicious file fails quickly instead of running for hours.</summary>
-    public const long MaxGeneratedSites = 5_000_000;
-
     /// <summary>True when the block has an atom-site loop (a structure to read).</summary>
     public static bool HasAtoms(CifBlock block) =>
         block.Contains("_atom_site_fract_x") || block.Contains("_atom_site_Cartn_x");
@@ -33,8 +30,9 @@ internal static partial class CifStructureBuilder
         var atoms = ReadAtoms(block, source, lattice, warn);
         if (atoms.Count == 0)
             throw new InputError("no atom site with positive occupancy", source, block.Line);
-        if ((long)atoms.Count * symmetry.Operations.Count > MaxGeneratedSites)
-            throw new InputError($"{atoms.Count} atom sites × {symmetry.Operations.Count} symmetry operations would generate more than {MaxGeneratedSites:N0} sites", source, block.Line);
+        // Atoms × operations bounds the sites before any is generated, so a huge or malicious file fails at once.
+        if ((long)atoms.Count * symmetry.Operations.Count > options.MaxSites)
+            throw new InputError($"{atoms.Count:N0} atom sites × {symmetry.Operations.Count} symmetry operations could generate more than the limit of {options.MaxSites:N0} sites (ReadOptions.MaxSites)", source, block.Line);
         var sites = Expand(atoms, symmetry.Operations, options, source);
         sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverlaps(sites, lattice.Lattice, source, block, warn);
@@ -101,8 +99,13 @@ internal static partial class CifStructureBuilder
             double occupancy = 1;
             if (occupancies is not null && !occupancies[i].IsMissing)
             {
-                // pymatgen falls back to 1 when the occupancy is not a number.
-                if (!CifNumber.TryParse(occupancies[i], out occupancy)) occupancy = 1;
+                // pymatgen falls back to 1 when the occupancy is not a number, and drops sites whose occupancy is negative;
+                // both change the composition without a word, so such a site is refused here.
+                var o = occupancies[i];
+                if (!CifNumber.TryParse(o, out occupancy) || !double.IsFinite(occupancy))
+                    throw new InputError($"atom site {label}: occupancy '{Shorten(o.Text)}' is not a number", source, o.Line);
+                if (occupancy < 0)
+                    throw new InputError($"atom site {label}: occupancy {Shorten(o.Text)} is negative", source, o.Line);
             }
 
             var frac = ReadPoint(xs[i], ys[i], zs[i], coordTags, source, cartesian);

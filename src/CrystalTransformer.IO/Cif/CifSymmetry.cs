@@ -54,12 +54,14 @@ internal sealed class CifSymmetry
         if (MagneticOperations(block, source) is { } magnetic)
             return new CifSymmetry { Operations = magnetic, Symbol = symbol, Number = number };
 
-        InputError? explicitError = null;
         foreach (var tag in ExplicitTags)
         {
             var column = block.Column(tag);
             if (column is null) continue;
-            var ops = ParseList(column, tag, source, out explicitError);
+            // A listed operation that cannot be read is refused, not replaced by the named group's operations: the list
+            // and the name may disagree, and which one the author meant is unknowable.
+            var ops = ParseList(column, tag, source, out var explicitError);
+            if (explicitError is not null) throw explicitError;
             if (ops is not null && ops.Count > 0)
                 return new CifSymmetry { Operations = ops, Symbol = symbol, Number = number };
         }
@@ -67,13 +69,9 @@ internal sealed class CifSymmetry
         var fromTable = SpaceGroupOperations(block, symbol, number, source, warn);
         if (fromTable is not null)
         {
-            if (explicitError is not null)
-                warn?.Invoke(InputError.Format($"{explicitError.Reason}; using the space group's operations instead", source, explicitError.Line));
             var (chosen, alternatives) = Disambiguate(fromTable, block, symbol, lattice);
             return new CifSymmetry { Operations = chosen.Operations, Setting = chosen, Alternatives = alternatives, Symbol = symbol, Number = number };
         }
-        if (explicitError is not null) throw explicitError;
-
         if (symbol is not null || number is not null || block.TryGetAny(out _, out _, HallTags))
         {
             string named = symbol ?? (number is int n ? $"number {n}" : "the Hall symbol");

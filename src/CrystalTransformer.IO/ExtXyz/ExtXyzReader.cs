@@ -52,7 +52,8 @@ internal sealed class ExtXyzReader
         if (!Tokens.TryParseLong(countText, out long count))
             throw _lines.Error($"frame {frame}: expected the number of atoms, found {Tokens.Show(countText)}");
         if (count <= 0) throw _lines.Error($"frame {frame} declares {count} atoms; a crystal needs at least one");
-        if (count > int.MaxValue) throw _lines.Error($"frame {frame} declares {count} atoms, more than a file can hold");
+        if (count > _options.MaxSites)
+            throw _lines.Error($"frame {frame} declares {count:N0} atoms, more than the limit of {_options.MaxSites:N0} sites (ReadOptions.MaxSites)");
 
         if (!_lines.TryReadLine(out line))
             throw new InputError($"file ends before the comment line of frame {frame} (truncated?)", _source, _lines.LineNumber + 1);

@@ -41,7 +41,8 @@ internal sealed class PoscarReader
         long total = 0;
         foreach (int n in counts) total += n;
         if (total == 0) throw _lines.Error("no atoms: every atom count is zero");
-        if (total > int.MaxValue) throw _lines.Error($"atom counts add up to {total}, more than a file can hold");
+        if (total > _options.MaxSites)
+            throw _lines.Error($"atom counts add up to {total:N0}, more than the limit of {_options.MaxSites:N0} sites (ReadOptions.MaxSites)");
 
         var mode = RequireLine("the coordinate mode line ('Direct' or 'Cartesian')");
         bool selective = false;
@@ -73,6 +74,9 @@ internal sealed class PoscarReader
                 var frac = cartesian ? lattice.ToFractional(Scale(p, cartesianScale)) : p;
                 if (!frac.IsFinite)
                     throw new InputError($"atom position {k + 1} gives non-finite fractional coordinates", _source, firstPositionLine + k);
+                var at = lattice.ToCartesian(frac);
+                if (!(Math.Max(Math.Abs(at.X), Math.Max(Math.Abs(at.Y), Math.Abs(at.Z))) <= StructureLimits.MaxCoordinate))
+                    throw new InputError($"atom position {k + 1} lies more than 1e6 Å from the origin (the limit for any coordinate)", _source, firstPositionLine + k);
                 sites[k] = new Site(elements[g], frac) { SelectiveDynamics = flags?[k] };
             }
         }

@@ -34,6 +34,14 @@ public sealed record GraphFeaturization
     public string? CacheDirectory { get; init; }
     /// <summary>One-line notices (a cache being rebuilt).</summary>
     public Action<string>? Message { get; init; }
+    /// <summary>
+    /// Largest memory one structure may need, by the model's estimate of its graph and activations
+    /// (<see cref="GraphModel.StructureBytes"/>), checked before its graph is built; 0 = no limit.
+    /// </summary>
+    public double MaxStructureBytes { get; init; } = DefaultMaxStructureGb * (1L << 30);
+
+    /// <summary>Default of <see cref="MaxStructureBytes"/>, in GiB (the training loop's default batch-memory budget).</summary>
+    public const double DefaultMaxStructureGb = 4;
 }
 
 /// <summary>
@@ -99,8 +107,21 @@ public abstract class GraphModel : TrainableModel
         if (bad.Length > 0)
             throw new InputError($"{entry.Id}: element{(bad.Length == 1 ? "" : "s")} {string.Join(" ", bad.Select(z => PeriodicTable.Get(z).Symbol))} " +
                 $"{(bad.Length == 1 ? "has" : "have")} no trained row in the model's element table '{TableConfig.Name}'");
+        double limit = Featurization.MaxStructureBytes, bytes = StructureBytes(structure);
+        if (limit > 0 && !(bytes <= limit))
+            throw new InputError(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{entry.Id}: {structure.Count} atoms need about {bytes / (1L << 30):0.###} GB for the {Kind} graph and network; the limit per structure is {limit / (1L << 30):0.###} GB"));
         return structure;
     }
+
+    /// <summary>
+    /// Memory one structure needs in this network (graph and the activations of a training step), estimated from the
+    /// structure alone before its graph is built: <see cref="TrainableModel.TrainingBytes"/> of its atom count, unless a
+    /// network's graph depends on more than that.
+    /// </summary>
+    public virtual double StructureBytes(Structure structure) => TrainingBytes(new SizeOnly(structure.Count));
+
+    private sealed record SizeOnly(int Size) : ISample;
 
     public override ISample Featurize(DataEntry entry) => new GraphSample(GraphBuilder.Build(Checked(entry), Stored));
 

@@ -103,6 +103,19 @@ public sealed class MegnetModel : GraphModel
     public override ElementEmbedding Elements => elements;
     protected override GraphInputParts Parts => GraphInputParts.EdgeCrystal | GraphInputParts.NodeDegree;
 
+    /// <summary>
+    /// Every bond within the cutoff is an edge, so the memory follows the density: bonds ≈ atoms × the neighbours expected
+    /// within the cutoff, each holding its Gaussian expansion and the activations of every block (about 16 arrays of the
+    /// widest layer, 4 bytes each).
+    /// </summary>
+    public override double StructureBytes(Structure structure)
+    {
+        double perAtom = structure.Count / structure.Lattice.Volume * 4.0 / 3.0 * Math.PI * Math.Pow(Settings.Cutoff, 3);
+        double bonds = structure.Count * Math.Max(1, perAtom);
+        int widest = Math.Max(Settings.N1, Math.Max(Settings.N2, Settings.N3));
+        return 4.0 * bonds * (Settings.GaussianCount + 16.0 * widest * Settings.Blocks);
+    }
+
     public static MegnetModel FromJson(JsonObject config, int targets) => new(ConfigJson.FromJson<MegnetConfig>(config, KindName), targets);
 
     /// <summary>softplus(x) − ln 2 (zero at zero).</summary>

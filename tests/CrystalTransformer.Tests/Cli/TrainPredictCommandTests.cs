@@ -3,6 +3,8 @@ using System.Globalization;
 using CrystalTransformer.Cli;
 using CrystalTransformer.Cli.Commands;
 using CrystalTransformer.IO;
+using CrystalTransformer.IO.Poscar;
+using CrystalTransformer.Tests.IO;
 using CrystalTransformer.Models;
 using CrystalTransformer.Structures;
 using CrystalTransformer.Tests.Training;
@@ -107,5 +109,40 @@ public class TrainPredictCommandTests
         }
         Assert.Equal(1, Ct("predict", "--model", "no-such-model", dir, "--quiet"));
         Assert.Equal(1, Ct("predict", "--model", run, Path.Combine(dir, "missing.cif"), "--quiet"));
+    }
+
+    [Fact]
+    public void OneUnusableFileNeverStopsTheBatchAndAnAllFailedBatchExitsNonZero()
+    {
+        string run = TrainedRun.Value;
+        var s = TinyData.Structures(count: 2, seed: 5).Entries.Select(e => e.Structure!).ToArray();
+        string dir = TinyData.TempDir();
+        StructureIO.Write(Path.Combine(dir, "good1.cif"), s[0]);
+        StructureIO.Write(Path.Combine(dir, "good2.cif"), s[1]);
+        // The fuzzed POSCAR of the report: the first Cartesian position is 1e308.
+        File.WriteAllText(Path.Combine(dir, "huge.vasp"), PoscarOf(s[0]));
+        // A structure whose graph would need more memory than the per-structure limit.
+        var many = Structure.FromFractional(Lattice.Cubic(40), Enumerable.Repeat(s[0].Sites[0].Element, 4000),
+            Enumerable.Range(0, 4000).Select(i => new Vec3(i % 16 / 16.0, i / 16 % 16 / 16.0, i / 256 / 16.0)), "many");
+        StructureIO.Write(Path.Combine(dir, "many.vasp"), many);
+        string output = Path.Combine(TinyData.TempDir(), "preds.csv");
+        Assert.Equal(0, Ct("predict", "--model", run, Path.Combine(dir, "huge.vasp"), Path.Combine(dir, "good1.cif"), Path.Combine(dir, "good2.cif"),
+            Path.Combine(dir, "many.vasp"), "--structure-memory", "0.01", "--out", output, "--quiet"));
+        var rows = File.ReadAllLines(output).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(["huge", "good1", "good2", "many"], rows.Select(r => r[0]));
+        Assert.Contains("1e6 Å", rows[0][3]);
+        Assert.Equal("", rows[1][3]);
+        Assert.Equal("", rows[2][3]);
+        Assert.Contains("the limit per structure is 0.01 GB", File.ReadAllLines(output)[4]);
+        Assert.Equal(1, Ct("predict", "--model", run, Path.Combine(dir, "huge.vasp"), "--out", output, "--quiet"));
+    }
+
+    private static string PoscarOf(Structure s)
+    {
+        var lines = FormatTestHelpers.WriteAll(PoscarFormat.Instance, s).Split('\n').ToList();
+        int mode = lines.FindIndex(l => l.Trim() is "Direct" or "direct");
+        lines[mode] = "Cartesian";
+        lines[mode + 1] = "1e308 1e308 1e308";
+        return string.Join("\n", lines);
     }
 }

@@ -324,6 +324,8 @@ public class PoscarFormatTests
     public void HugeAtomCountInATruncatedFileFailsQuickly()
     {
         var e = ReadFails(Poscar, RockSalt.Replace("1 1\n", "2000000000 1\n"), "POSCAR");
+        Assert.Contains("more than the limit of", e.Message);
+        e = ReadFails(Poscar, RockSalt.Replace("1 1\n", "2000000000 1\n"), "POSCAR", ReadOptions.Default with { MaxSites = int.MaxValue });
         Assert.Contains("file ends after 2 of 2000000001 atom positions", e.Message);
     }
 
