@@ -295,6 +295,7 @@ public static class BackendTraining
         var options = Options(request);
         options.Validate();
         var data = LoadData(request);
+        foreach (var line in data.MissingLabels()) observer.Message(line);
         using var model = CreateModel(request, data, observer.Message);
         if (model is GraphModel graphModel)
             graphModel.Featurization = new GraphFeaturization

@@ -85,6 +85,40 @@ public sealed class LabelledData
             string.Join("; ", parts.Select(p => $"{System.IO.Path.GetFileName(p.Source)}: {p.SplitDescription}")));
     }
 
+    /// <summary>
+    /// Refuses ids that occur more than once (the same crystal under two labels, or two crystals that predictions and
+    /// reports could not tell apart), naming every repeated id and its rows in one message.
+    /// </summary>
+    public static void CheckUniqueIds(IReadOnlyList<string> ids, IReadOnlyList<int> rows, string source)
+    {
+        var repeated = Enumerable.Range(0, ids.Count).GroupBy(i => ids[i], StringComparer.Ordinal).Where(g => g.Count() > 1).ToArray();
+        if (repeated.Length == 0) return;
+        var shown = repeated.Take(10).Select(g => $"'{g.Key}' (rows {string.Join(", ", g.Select(i => rows[i]))})");
+        throw new InputError($"{repeated.Length} id(s) occur more than once: {string.Join("; ", shown)}{(repeated.Length > 10 ? $"; … ({repeated.Length - 10} more)" : "")}", source);
+    }
+
+    /// <summary>
+    /// One line per target with missing labels (NaN or empty): how many entries of each split lack it and the first of
+    /// their ids. Such entries stay in the data (their other targets count) but are left out of that target's loss and
+    /// metrics; callers show these lines so nothing is masked without a word.
+    /// </summary>
+    public IReadOnlyList<string> MissingLabels()
+    {
+        var lines = new List<string>();
+        for (int t = 0; t < Targets.Count; t++)
+        {
+            var missing = Enumerable.Range(0, Entries.Count).Where(i => double.IsNaN(Labels[i][t])).ToArray();
+            if (missing.Length == 0) continue;
+            var perSplit = string.Join(", ", new[] { Split.Train, Split.Validation, Split.Test }
+                .Select(sp => (sp, n: missing.Count(i => Splits[i] == sp))).Where(x => x.n > 0)
+                .Select(x => $"{x.n} {x.sp.ToString().ToLowerInvariant()}"));
+            var ids = missing.Take(5).Select(i => $"{Entries[i].Id} (row {Rows[i]})");
+            lines.Add($"{missing.Length} of {Entries.Count} structures have no '{Targets[t]}' label ({perSplit}): left out of its loss and metrics; " +
+                $"e.g. {string.Join(", ", ids)}{(missing.Length > 5 ? ", …" : "")}");
+        }
+        return lines;
+    }
+
     public int[] IndicesOf(Split split) => Enumerable.Range(0, Entries.Count).Where(i => Splits[i] == split).ToArray();
 
     /// <summary>
@@ -97,6 +131,7 @@ public sealed class LabelledData
         var entries = structures.Select((s, i) => DataEntry.From(s.Id.Length > 0 ? s : s.WithId($"{i + 1}"))).ToArray();
         var labels = structures.Select(s => targets.Select(t => s.Label(t)).ToArray()).ToArray();
         var rows = Enumerable.Range(1, structures.Count).ToArray();
+        CheckUniqueIds(entries.Select(e => e.Id).ToArray(), rows, source);
         for (int t = 0; t < targets.Count; t++)
             if (structures.All(s => !s.Labels.ContainsKey(targets[t])))
             {

@@ -64,7 +64,7 @@ public static class Pretraining
     /// data set has and a data set that has none of the targets.
     /// </summary>
     public static (LabelledData Data, IReadOnlyList<PretrainSource> Sources) Load(IReadOnlyList<string> data, IReadOnlyList<string> targets,
-        int splitSeed, int? trainSize)
+        int splitSeed, int? trainSize, Action<string>? message = null)
     {
         if (data.Count == 0) throw new InputError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
         if (targets.Count == 0) throw new InputError("no targets given");
@@ -87,6 +87,7 @@ public static class Pretraining
                 ? CompositionData.Read(DataSets.PathOf(name), own, splitSeed)
                 : DataSets.Load(name, own, splitSeed);
             if (trainSize is int n) part = part.WithTrainSubset(n, splitSeed);
+            foreach (var line in part.MissingLabels()) message?.Invoke(data.Count == 1 ? line : $"{name}: {line}");
             parts.Add((part, SourceOf(name, part, trainSize)));
         }
         var missing = targets.Where(t => parts.All(p => !p.Part.Targets.Contains(t))).ToArray();
@@ -111,7 +112,7 @@ public static class Pretraining
     /// <summary>Loads the data, trains, and writes the ct-UAE and its provenance into RUN_DIR/embedding.</summary>
     public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ITrainingObserver observer)
     {
-        var (labelled, sources) = Load(spec.Data, spec.Targets, spec.SplitSeed, spec.TrainSize);
+        var (labelled, sources) = Load(spec.Data, spec.Targets, spec.SplitSeed, spec.TrainSize, observer.Message);
         if (threads > 0) set_num_threads(threads);
         manual_seed(spec.Training.Seed);
         using var model = new CrystalTransformerModel(spec.Model, spec.Targets.Length);

@@ -13,7 +13,8 @@ public sealed record TargetScaler(double[] Mean, double[] Std)
 
     /// <summary>
     /// Checks the labels and fits the scaler on the training split. NaN means "missing" and is masked in the loss;
-    /// ±Inf is an error naming the rows; a target without any labelled training row is an error.
+    /// ±Inf and |value| above <see cref="MaxLabel"/> are errors naming every such row; a target without any labelled training
+    /// row is an error.
     /// </summary>
     public static TargetScaler Fit(LabelledData data)
     {
@@ -23,6 +24,9 @@ public sealed record TargetScaler(double[] Mean, double[] Std)
             var infinite = Enumerable.Range(0, data.Entries.Count).Where(i => double.IsInfinity(data.Labels[i][t])).ToArray();
             if (infinite.Length > 0)
                 throw new InputError($"target '{data.Targets[t]}' is infinite in {infinite.Length} row(s): {RowList(data, infinite)}", data.Source);
+            var huge = Enumerable.Range(0, data.Entries.Count).Where(i => Math.Abs(data.Labels[i][t]) > MaxLabel).ToArray();
+            if (huge.Length > 0)
+                throw new InputError($"target '{data.Targets[t]}' exceeds ±1e100 in {huge.Length} row(s): {RowList(data, huge)} (rescale the target: squares of such values overflow)", data.Source);
         }
         var mean = new double[targets];
         var std = new double[targets];
@@ -40,6 +44,9 @@ public sealed record TargetScaler(double[] Mean, double[] Std)
         }
         return new TargetScaler(mean, std);
     }
+
+    /// <summary>Largest |label| accepted: squares and sums of squares of such values stay finite in every metric.</summary>
+    public const double MaxLabel = 1e100;
 
     private static string RowList(LabelledData data, int[] indices)
     {
