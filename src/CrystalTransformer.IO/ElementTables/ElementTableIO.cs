@@ -138,6 +138,7 @@ public static class ElementTableIO
     public static ElementTable Read(string path, string? name = null)
     {
         if (Directory.Exists(path)) return ReadUaeFolder(path, name);
+        ContentChecksums.VerifySidecar(path);
         string bare = TextFiles.WithoutGz(path);
         string ext = Path.GetExtension(bare).ToLowerInvariant();
         name ??= Path.GetFileNameWithoutExtension(bare);
@@ -331,7 +332,8 @@ public static class ElementTableIO
 
     /// <summary>
     /// Writes a ct-UAE folder: uae.csv and uae_elementembeddings.json with the trained rows, untrained.txt with the symbols
-    /// of the untrained rows, atom_init.json with every row (keyed by Z). Each file is replaced atomically.
+    /// of the untrained rows, atom_init.json with every row (keyed by Z), and SHA256SUMS of these four (checked whenever
+    /// the folder is read). Each file is replaced atomically.
     /// </summary>
     public static void WriteUaeFolder(ElementTable table, string folder)
     {
@@ -341,6 +343,7 @@ public static class ElementTableIO
             string.Concat(table.Untrained.Select(e => e.Symbol + "\n")));
         WriteAtomInit(table, Path.Combine(folder, UaeFiles.AtomInit));
         WriteElementEmbeddingsJson(table, Path.Combine(folder, UaeFiles.ElementEmbeddingsJson), trainedOnly: true);
+        ContentChecksums.WriteFolderSums(folder, [UaeFiles.Csv, UaeFiles.Untrained, UaeFiles.AtomInit, UaeFiles.ElementEmbeddingsJson]);
     }
 
     /// <summary>
@@ -361,6 +364,7 @@ public static class ElementTableIO
         bool hasCsv = File.Exists(csvPath), hasAtomInit = File.Exists(atomInitPath);
         if (!hasCsv && !hasAtomInit)
             throw new InputError($"not a ct embed folder: neither {UaeFiles.Csv} nor {UaeFiles.AtomInit} found (nor an {UaeFiles.RunSubfolder}/ folder holding them)", path);
+        ContentChecksums.VerifyFolder(folder);
 
         var untrained = new List<Element>();
         if (File.Exists(untrainedPath))

@@ -19,6 +19,16 @@ public sealed class PickledTensor
     public float[] ToFloatArray()
     {
         var data = Storage.Load();
+        // Shapes and strides come from the file: check them before allocating anything they imply.
+        long elements = data.Length / Storage.ElementSize, last = Offset;
+        for (int d = 0; d < Shape.Length; d++)
+        {
+            if (Shape[d] < 0 || (d < Stride.Length && Stride[d] < 0))
+                throw new InputError($"tensor shape [{string.Join(", ", Shape)}] or stride has a negative entry");
+            if (Shape[d] > 0 && d < Stride.Length) last += (Shape[d] - 1) * Stride[d];
+        }
+        if (Stride.Length != Shape.Length || Offset < 0 || (Count > 0 && last >= elements) || Count > int.MaxValue / 4)
+            throw new InputError($"tensor view [{string.Join(", ", Shape)}] reaches beyond its storage of {elements} values");
         var result = new float[Count];
         var index = new long[Shape.Length];
         for (long k = 0; k < result.Length; k++)
@@ -88,9 +98,14 @@ public sealed class PickledObject(string type)
 /// </summary>
 public static class TorchCheckpointReader
 {
+    /// <summary>Largest checkpoint file, and largest total its archive entries may inflate to (the authors' checkpoints are a few MB).</summary>
+    public const long MaxBytes = 1L << 30;
+
     public static object? Read(string path)
     {
         if (!File.Exists(path)) throw new InputError("checkpoint file not found", path);
+        long size = new FileInfo(path).Length;
+        if (size > MaxBytes) throw new InputError($"checkpoint is {size / 1e6:0} MB, more than the limit of {MaxBytes / 1e6:0} MB", path);
         try
         {
             var bytes = File.ReadAllBytes(path);
@@ -108,9 +123,26 @@ public static class TorchCheckpointReader
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         var pkl = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl")
             ?? throw new InputError("zip file without data.pkl: not a torch.save checkpoint", path);
+        if (zip.Entries.Sum(e => e.Length) > MaxBytes) throw new InputError($"the archive inflates to more than {MaxBytes / 1e6:0} MB");
         string prefix = pkl.FullName[..^"data.pkl".Length];
         var entries = zip.Entries.ToDictionary(e => e.FullName, e => e, StringComparer.Ordinal);
-        byte[] entryBytes(ZipArchiveEntry e) { using var s = e.Open(); using var m = new MemoryStream(); s.CopyTo(m); return m.ToArray(); }
+        long inflated = 0;
+        byte[] entryBytes(ZipArchiveEntry e)
+        {
+            // Entries inflate to at most MaxBytes in all: a small archive that claims or produces gigabytes is refused.
+            if (e.Length < 0 || (inflated += e.Length) > MaxBytes)
+                throw new InputError($"the archive inflates to more than {MaxBytes / 1e6:0} MB");
+            using var s = e.Open();
+            using var m = new MemoryStream((int)Math.Min(e.Length, 1 << 24));
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = s.Read(buffer)) > 0)
+            {
+                if (m.Length + n > e.Length) throw new InputError($"entry {e.FullName} inflates to more than the {e.Length} bytes it declares");
+                m.Write(buffer, 0, n);
+            }
+            return m.ToArray();
+        }
         var storages = new Dictionary<string, PickledStorage>(StringComparer.Ordinal);
         PickledStorage storage(object?[] pid)
         {

@@ -193,8 +193,10 @@ public sealed class ElementTableIOTests : IDisposable
             Assert.Equal(uae.Vector(E("Ne")), back.Vector(E("Ne")));
             Assert.Equal(uae.Vector(E("U")), back.Vector(E("U")));
         }
-        // Without atom_init.json only the trained rows exist.
+        // Without atom_init.json only the trained rows exist (a folder whose SHA256SUMS lists it is incomplete instead).
         File.Delete(Path.Combine(run, "embedding", "atom_init.json"));
+        Assert.Contains("lists atom_init.json, which is missing", Assert.Throws<InputError>(() => ElementTableIO.Load(run)).Message);
+        File.Delete(Path.Combine(run, "embedding", "SHA256SUMS"));
         var trainedOnly = ElementTableIO.Load(run);
         Assert.Equal(97, trainedOnly.Elements.Count);
         Assert.False(trainedOnly.Covers(E("He")));
@@ -207,6 +209,8 @@ public sealed class ElementTableIOTests : IDisposable
         string dir = Path.Combine(_dir, "uae");
         ElementTableIO.WriteUaeFolder(t, dir);
         File.WriteAllText(Path.Combine(dir, "untrained.txt"), "O\n");
+        Assert.Contains("untrained.txt: content does not match its sha256", Assert.Throws<InputError>(() => ElementTableIO.Load(dir)).Message);
+        File.Delete(Path.Combine(dir, "SHA256SUMS")); // edited by hand: what the files say is checked next
         Assert.Contains("which atom_init.json lacks or untrained.txt marks untrained",
             Assert.Throws<InputError>(() => ElementTableIO.Load(dir)).Message);
         File.WriteAllText(Path.Combine(dir, "untrained.txt"), "Qq\n");
