@@ -108,6 +108,12 @@ public sealed record CellMode(CellModeKind Kind, double? TableLearningRate)
 /// </summary>
 public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs, int? BatchSize, string EmbeddingHash, string DataIdentity)
 {
+    /// <summary>
+    /// The cell's table is on raw physical scales and is standardised before use (the rule of <c>ct train</c>). Part of
+    /// the identity only when true, so the cells of every other table keep the hashes they had before the rule.
+    /// </summary>
+    public bool TableStandardized { get; init; }
+
     public JsonObject ToJson()
     {
         var o = Cell.ToJson();
@@ -116,6 +122,7 @@ public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs
         o["batch_size"] = BatchSize;
         o["embedding_sha256"] = EmbeddingHash;
         o["data"] = DataIdentity;
+        if (TableStandardized) o["table_standardized"] = true;
         return o;
     }
 
@@ -132,7 +139,10 @@ public sealed record CellConfiguration(GridCell Cell, string Profile, int Epochs
     }
 
     public static CellConfiguration FromJson(JsonNode node) => new(GridCell.FromJson(node), (string?)node["profile"] ?? "",
-        (int)node["epochs"]!, (int?)node["batch_size"], (string)node["embedding_sha256"]!, (string)node["data"]!);
+        (int)node["epochs"]!, (int?)node["batch_size"], (string)node["embedding_sha256"]!, (string)node["data"]!)
+    {
+        TableStandardized = (bool?)node["table_standardized"] ?? false,
+    };
 
     public override string ToString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }

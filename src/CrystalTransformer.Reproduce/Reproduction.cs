@@ -73,10 +73,10 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         foreach (var cell in selected)
         {
             var data = datasets.Get(cell.Dataset);
-            var (spec, hash) = tables[TableKey(cell)];
+            var (spec, hash, standardized) = tables[TableKey(cell)];
             var budget = o.Profile.BudgetFor(cell);
             int epochs = o.MaxEpochs is int cap ? Math.Min(cap, budget.Epochs) : budget.Epochs;
-            configured.Add((new CellConfiguration(cell, o.Profile.Name, epochs, budget.BatchSize, hash, data.Identity), data, spec));
+            configured.Add((new CellConfiguration(cell, o.Profile.Name, epochs, budget.BatchSize, hash, data.Identity) { TableStandardized = standardized }, data, spec));
         }
         foreach (var d in configured.Select(c => c.Data).DistinctBy(d => d.Name)) store.SetNote($"data:{d.Name}", d.Notes.ToJsonString());
         if (o.WorkerCells is null) store.SetNote("command", o.CommandLine);
@@ -250,25 +250,33 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     /// resolved (pretrained when needed) also inside transforms and concatenations, baselines loaded, and for encoder
     /// cells the front-end model they start from. Each ct-UAE and model is noted in the store with its provenance.
     /// </summary>
-    private Dictionary<string, (string Spec, string Hash)> ResolveTables(IReadOnlyList<GridCell> cells, ResultsStore store)
+    private Dictionary<string, (string Spec, string Hash, bool Standardized)> ResolveTables(IReadOnlyList<GridCell> cells, ResultsStore store)
     {
-        var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (string, string, bool)>(StringComparer.Ordinal);
+        // The rule of ct train (a table on raw physical scales is standardised), decided here from the same table so that
+        // it is part of the cell's identity.
+        (string, string, bool) Table(string spec, ElementTable table) =>
+            (spec, UaeCatalog.TableHash(table), BackendTraining.WillStandardize(table, null).Standardize);
         var uaes = new Dictionary<string, ResolvedUae>(StringComparer.Ordinal);
         foreach (var cell in cells.DistinctBy(TableKey))
         {
             string name = cell.Embedding;
-            if (CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder) result[TableKey(cell)] = ResolveModel(name, store);
+            if (CellMode.Parse(cell.Mode).Kind == CellModeKind.Encoder)
+            {
+                var (spec, hash) = ResolveModel(name, store);
+                result[TableKey(cell)] = (spec, hash, false);
+            }
             else if (UaeCatalog.IsUae(name))
             {
                 foreach (var uae in UaeCatalog.NamesIn(name).Where(n => !uaes.ContainsKey(n))) uaes[uae] = ResolveUae(uae, store);
-                if (uaes.TryGetValue(name, out var alone)) result[name] = (alone.TableSpec, alone.TableHash);
+                if (uaes.TryGetValue(name, out var alone)) result[name] = (alone.TableSpec, alone.TableHash, BackendTraining.WillStandardize(ElementTableIO.Load(alone.TableSpec), null).Standardize);
                 else
                 {
                     string spec = UaeCatalog.Substitute(name, n => uaes[n].TableSpec);
-                    result[name] = (spec, UaeCatalog.TableHash(ElementTableIO.Load(spec)));
+                    result[name] = Table(spec, ElementTableIO.Load(spec));
                 }
             }
-            else result[name] = (name, UaeCatalog.TableHash(ElementTableIO.Load(name)));
+            else result[name] = Table(name, ElementTableIO.Load(name));
         }
         return result;
     }

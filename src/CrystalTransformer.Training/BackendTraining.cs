@@ -36,8 +36,12 @@ public sealed record TrainRequest
     /// the rows the table covers, T0 being the loaded values (see <see cref="ElementTableConfig.L2Sp"/>).
     /// </summary>
     public double? EmbeddingL2Sp { get; init; }
-    /// <summary>Standardise the table's columns before use.</summary>
-    public bool StandardizeEmbedding { get; init; }
+    /// <summary>
+    /// Standardise the table's columns before use: true always, false never, null (the default) when the table is on raw
+    /// physical scales (<see cref="BackendTraining.IsRawScale"/>: magpie, oliynyk, xenonpy). Runs recorded before the
+    /// default existed hold false, and resume as they ran.
+    /// </summary>
+    public bool? StandardizeEmbedding { get; init; }
     /// <summary>Elements the data need but the table lacks: error (default), zero vector or mean vector.</summary>
     public MissingElementPolicy MissingElements { get; init; } = MissingElementPolicy.Error;
     /// <summary>Keep the majority species of disordered sites (default: reject disordered input).</summary>
@@ -199,7 +203,15 @@ public static class BackendTraining
         }
         var disorder = r.MajoritySpecies ? DisorderPolicy.Majority : DisorderPolicy.Reject;
         var table = ElementTableIO.Load(r.Embedding ?? DefaultEmbedding(kind), r.Seed);
-        if (r.StandardizeEmbedding) table = table.Standardized();
+        if (r.EmbeddingMode != ElementTableTraining.Scratch)
+        {
+            var (standardize, why) = WillStandardize(table, r.StandardizeEmbedding);
+            if (standardize)
+            {
+                if (r.StandardizeEmbedding is null) message?.Invoke(why);
+                table = table.Standardized();
+            }
+        }
         ResolvedElementTable resolved;
         if (r.EmbeddingMode == ElementTableTraining.Scratch)
             resolved = new ResolvedElementTable(table, [], r.MissingElements); // only the width is used
@@ -232,9 +244,9 @@ public static class BackendTraining
     {
         if (r.Embedding is { } e)
             throw new InputError($"--embedding '{e}' cannot be used with --init-from: the element table is part of the pretrained model");
-        if (r.EmbeddingMode != ElementTableTraining.Frozen || r.EmbeddingLearningRate is not null || r.StandardizeEmbedding)
+        if (r.EmbeddingMode != ElementTableTraining.Frozen || r.EmbeddingLearningRate is not null || r.StandardizeEmbedding is not null)
             throw new InputError("with --init-from the element table is one of the pretrained layers: it trains at --encoder-lr " +
-                "(--embedding-mode, --embedding-lr and --standardize-embedding do not apply)");
+                "(--embedding-mode, --embedding-lr and --[no-]standardize-embedding do not apply)");
         string path = Prediction.ResolveModel(spec);
         CheckPinned(r, path);
         var (loaded, info) = ModelFile.Load(path);
@@ -318,8 +330,35 @@ public static class BackendTraining
         {
             string name = ((GraphModel)model).TableConfig.Name, spec = request.Embedding ?? DefaultEmbedding(request.Model);
             throw diverged.WithAdvice(string.Create(CultureInfo.InvariantCulture,
-                $"the table '{name}' has raw-scale columns (max |value| = {tableScale:G6}): use std:{spec} or --standardize-embedding"));
+                $"the table '{name}' has raw-scale columns (max |value| = {tableScale:G6}) and was not standardised: use std:{spec}, or leave out --no-standardize-embedding"));
         }
+    }
+
+    /// <summary>Largest |value| of a table's trained rows (0 for a table without any).</summary>
+    public static double TableScale(ElementTable table)
+    {
+        double max = 0;
+        foreach (var e in table.Trained)
+            foreach (double v in table[e]) max = Math.Max(max, Math.Abs(v));
+        return max;
+    }
+
+    /// <summary>
+    /// True for a table on raw physical scales: not standardised, and some trained value beyond <see cref="RawScaleThreshold"/>
+    /// (magpie, oliynyk and xenonpy reach thousands; every other built-in table stays within 7.5).
+    /// </summary>
+    public static bool IsRawScale(ElementTable table) => table.Scaling is null && TableScale(table) > RawScaleThreshold;
+
+    /// <summary>
+    /// Whether a request's table is standardised before use (see <see cref="TrainRequest.StandardizeEmbedding"/>) and, for
+    /// the automatic choice, the one line that says so. <c>ct train</c> and <c>ct reproduce</c> follow this one rule.
+    /// </summary>
+    public static (bool Standardize, string Reason) WillStandardize(ElementTable table, bool? requested)
+    {
+        if (requested is bool chosen) return (chosen, chosen ? "--standardize-embedding" : "--no-standardize-embedding");
+        if (!IsRawScale(table)) return (false, "");
+        return (true, string.Create(CultureInfo.InvariantCulture,
+            $"the table '{table.Name}' has raw-scale columns (max |value| = {TableScale(table):G6}): standardised (mean 0, std 1 over its elements; --no-standardize-embedding keeps it as it is)"));
     }
 
     /// <summary>

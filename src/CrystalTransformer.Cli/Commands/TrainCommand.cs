@@ -20,7 +20,8 @@ public static class TrainCommand
         var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };
         var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5, the paper's, which barely changes a table; use e.g. 1e-3 for it to move, with --embedding-l2sp to keep it near its values)" };
         var embeddingL2Sp = new Option<double?>("--embedding-l2sp") { Description = "finetune mode: pull the table towards its loaded values T0, adding ALPHA / width · Σ over its rows of ||T − T0||² to the loss (0 = off)" };
-        var standardize = new Option<bool>("--standardize-embedding") { Description = "standardise the table's columns (mean 0, std 1 over its elements) before use" };
+        var standardize = new Option<bool>("--standardize-embedding") { Description = "always standardise the table's columns (mean 0, std 1 over its elements) before use (default: only tables on raw physical scales, such as magpie, oliynyk and xenonpy)" };
+        var noStandardize = new Option<bool>("--no-standardize-embedding") { Description = "never standardise the table, not even a raw-scale one (magpie, oliynyk, xenonpy), which may make training diverge" };
         var missing = new Option<string>("--missing-elements") { Description = "elements of the data the table lacks: error (default; lists them), zero (zero vector) or mean (mean vector)", DefaultValueFactory = _ => "error" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the model's reference code: cgcnn 30, megnet 1000, alignn 300)" };
         var trainSize = new Option<int?>("--train-size") { Description = "use this many training crystals (seeded with --split-seed); validation and test stay whole" };
@@ -50,7 +51,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end (from scratch or, with --init-from, from a pretrained one), on a labelled data set. " +
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
-            model, data, targets, embedding, mode, embeddingLr, embeddingL2Sp, standardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
+            model, data, targets, embedding, mode, embeddingLr, embeddingL2Sp, standardize, noStandardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
             optimizer, schedule, milestones, weightDecay, clip, loss, set, majority, graphCache, threads, device, quiet, maxMinutes, batchMemory,
             initFrom, encoderLr,
         };
@@ -78,7 +79,13 @@ public static class TrainCommand
                     EmbeddingMode = ParseMode(p.GetValue(mode)!),
                     EmbeddingLearningRate = p.GetValue(embeddingLr),
                     EmbeddingL2Sp = p.GetValue(embeddingL2Sp),
-                    StandardizeEmbedding = p.GetValue(standardize),
+                    StandardizeEmbedding = (p.GetValue(standardize), p.GetValue(noStandardize)) switch
+                    {
+                        (true, true) => throw new InputError("--standardize-embedding and --no-standardize-embedding contradict each other"),
+                        (true, false) => true,
+                        (false, true) => false,
+                        _ => null,
+                    },
                     MissingElements = PretrainCommand.ParseEnum<MissingElementPolicy>(p.GetValue(missing)!, "--missing-elements"),
                     MajoritySpecies = p.GetValue(majority),
                     TrainSize = p.GetValue(trainSize), SplitSeed = p.GetValue(splitSeed), Seed = p.GetValue(seed),

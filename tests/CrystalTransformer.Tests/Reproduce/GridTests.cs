@@ -236,4 +236,16 @@ public class GridTests
         Assert.NotEqual(a.Hash, (a with { Cell = cell with { Seed = 1 } }).Hash);
         Assert.Equal(a, CellConfiguration.FromJson(a.ToJson()));
     }
+
+    [Fact]
+    public void AStandardisedRawScaleTableIsPartOfTheIdentityAndOtherCellsKeepTheirHashes()
+    {
+        var cell = new GridCell("cgcnn", "magpie", "frozen", "perov5", "heat_ref", 200, 0);
+        var plain = new CellConfiguration(cell, "full", 100, 64, "t", "d");
+        Assert.False(plain.ToJson().ContainsKey("table_standardized")); // hashes of stores written before the rule still match
+        var standardized = plain with { TableStandardized = true };
+        Assert.NotEqual(plain.Hash, standardized.Hash);
+        Assert.Equal(standardized, CellConfiguration.FromJson(standardized.ToJson()));
+        Assert.Equal(plain, CellConfiguration.FromJson(plain.ToJson()));
+    }
 }

@@ -220,10 +220,11 @@ public class BackendTrainingTests
         var raw = ElementTable.FromRows("raw", scaled.Elements.Select(e => (e, (IReadOnlyList<double>)scaled[e].ToArray().Select(v => v * 1e30).ToArray())));
         string tablePath = Path.Combine(TinyData.TempDir(), "raw.csv");
         ElementTableIO.WriteCsv(raw, tablePath);
-        var request = Request("cgcnn", file, epochs: 2) with { Embedding = tablePath };
+        // Such a table is standardised unless the run opts out, as this one does.
+        var request = Request("cgcnn", file, epochs: 2) with { Embedding = tablePath, StandardizeEmbedding = false };
         var error = Assert.Throws<TrainingDivergedError>(() => Run(request));
         Assert.StartsWith("training diverged at epoch 1 (loss is not finite); the table 'raw' has raw-scale columns (max |value| = ", error.Message);
-        Assert.EndsWith($"): use std:{tablePath} or --standardize-embedding", error.Message);
+        Assert.EndsWith($") and was not standardised: use std:{tablePath}, or leave out --no-standardize-embedding", error.Message);
         Assert.DoesNotContain('\n', error.Message);
         using (var model = BackendTraining.CreateModel(request, BackendTraining.LoadData(request)))
             Assert.True(BackendTraining.RawTableScale(model) > 1e29);
