@@ -329,7 +329,12 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     {
         string metrics = Path.Combine(runDir, Trainer.MetricsFile), cell = Path.Combine(runDir, CellFile);
         if (!File.Exists(metrics) || !File.Exists(cell)) return false;
-        try { return (string?)JsonNode.Parse(File.ReadAllText(cell))?["config_hash"] == hash; }
+        try
+        {
+            // A diverged run writes metrics.json of its last good epoch too, but did not finish.
+            return (string?)JsonNode.Parse(File.ReadAllText(cell))?["config_hash"] == hash
+                && JsonNode.Parse(File.ReadAllText(metrics))?["diverged_at_epoch"] is null;
+        }
         catch (JsonException) { return false; }
     }
 

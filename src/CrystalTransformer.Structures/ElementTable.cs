@@ -83,6 +83,9 @@ public sealed class ElementTable
     /// covered, trained elements and listed in <see cref="FilledValues"/>. A column without any value is an error, as are
     /// duplicate elements, rows of the wrong length and infinities.
     /// </summary>
+    /// <summary>Largest |value| a table may hold.</summary>
+    public const double MaxValue = 1e36;
+
     public static ElementTable FromRows(string name, IEnumerable<(Element Element, IReadOnlyList<double> Vector)> rows,
         IEnumerable<Element>? untrained = null, IReadOnlyList<string>? columnNames = null, string? source = null)
     {
@@ -105,6 +108,8 @@ public sealed class ElementTable
             {
                 double x = v[c];
                 if (double.IsInfinity(x)) throw new InputError($"row {e.Symbol}, column {c}: value is infinite", source);
+                // Networks hold tables in float32 (largest 3.4e38), and standardising squares the values.
+                if (Math.Abs(x) > MaxValue) throw new InputError($"row {e.Symbol}, column {c}: {x:G4} is beyond ±1e36, not a feature value", source);
                 if (double.IsNaN(x)) missing.Add((e, c));
                 data[(e.Z - 1) * dim + c] = x;
             }

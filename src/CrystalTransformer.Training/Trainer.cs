@@ -33,20 +33,35 @@ public sealed record TrainingResult(
 {
     /// <summary>True when the run ended because validation had not improved for <see cref="TrainingOptions.Patience"/> epochs.</summary>
     public bool StoppedEarly { get; init; }
+
+    /// <summary>
+    /// The epoch at which training diverged (a non-finite loss or validation MAE), when it did: the metrics are then those
+    /// of the last good best epoch, and the run did not finish. Absent from metrics.json otherwise.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? DivergedAtEpoch { get; init; }
+
+    /// <summary>What stopped being finite, with <see cref="DivergedAtEpoch"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Diverged { get; init; }
 }
 
 /// <summary>
 /// The training loss became NaN or infinite at <see cref="Epoch"/>. The run stops there; best.ct and last.ct keep the
 /// last good epoch (log.csv records the diverged one). <see cref="WithAdvice"/> lets the caller name a likely cause.
 /// </summary>
-public sealed class TrainingDivergedError(int epoch, string advice = TrainingDivergedError.GeneralAdvice)
-    : InputError($"training diverged at epoch {epoch} (loss is not finite); {advice}")
+public sealed class TrainingDivergedError(int epoch, string advice = TrainingDivergedError.GeneralAdvice, string what = TrainingDivergedError.LossNotFinite)
+    : InputError($"training diverged at epoch {epoch} ({what}); {advice}")
 {
     public const string GeneralAdvice = "try a lower learning rate or gradient clipping";
+    public const string LossNotFinite = "loss is not finite";
 
     public int Epoch { get; } = epoch;
 
-    public TrainingDivergedError WithAdvice(string advice) => new(Epoch, advice);
+    /// <summary>What stopped being finite ("loss is not finite", "validation MAE of 'x' is not finite").</summary>
+    public string What { get; } = what;
+
+    public TrainingDivergedError WithAdvice(string advice) => new(Epoch, advice, What);
 }
 
 /// <summary>
@@ -149,10 +164,20 @@ public static class Trainer
                 File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
                     data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
                 optimizer.Dispose();
-                throw new TrainingDivergedError(epoch + 1);
+                throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, TrainingDivergedError.LossNotFinite);
             }
 
             var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
+            // A labelled validation set whose MAE is not finite: the network's outputs overflowed although the loss did not.
+            int broken = Array.FindIndex(valMetrics, m => m.Count > 0 && !double.IsFinite(m.Mae));
+            if (broken >= 0)
+            {
+                File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    valMetrics.Select(m => m.Mae).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
+                optimizer.Dispose();
+                throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1,
+                    $"validation MAE of '{data.Targets[broken]}' is not finite");
+            }
             double score = Score(valMetrics, scaler, options.Selection);
             // The first epoch is always kept (so best.ct exists even when validation gives no number).
             bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
@@ -366,8 +391,37 @@ public static class Trainer
         return state;
     }
 
+    /// <summary>
+    /// A diverged run: metrics.json and test_predictions.csv of the last good best epoch (marked with the epoch that
+    /// diverged and why; without a good epoch, only that), so the run directory stays readable; then the error to throw.
+    /// </summary>
+    private static TrainingDivergedError Diverged(string dir, LabelledData data, IReadOnlyList<ISample> samples, TargetScaler scaler, Device device,
+        TrainingOptions options, LoopState state, int epoch, string what)
+    {
+        bool written = false;
+        if (state.BestEpoch > 0 && File.Exists(Path.Combine(dir, BestFile)))
+        {
+            // The divergence is what the caller must hear about: a failure to score the last good model only makes the
+            // metrics shorter.
+            try
+            {
+                Finish(dir, data, samples, scaler, device, options, state, false, false, epoch, null, (epoch, what));
+                written = true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException) { }
+        }
+        if (!written)
+            AtomicFile.WriteAllText(Path.Combine(dir, MetricsFile), new JsonObject
+            {
+                ["best_epoch"] = state.BestEpoch, ["epochs_run"] = epoch, ["targets"] = new JsonArray(data.Targets.Select(t => (JsonNode)t).ToArray()),
+                ["diverged_at_epoch"] = epoch, ["diverged"] = what,
+            }.ToJsonString(TrainingOptions.Json));
+        return new TrainingDivergedError(epoch, TrainingDivergedError.GeneralAdvice, what);
+    }
+
     private static TrainingResult Finish(string dir, LabelledData data, IReadOnlyList<ISample> samples, TargetScaler scaler, Device device,
-        TrainingOptions options, LoopState state, bool timeLimited, bool stoppedEarly, int epochsRun, TrainableModel trained)
+        TrainingOptions options, LoopState state, bool timeLimited, bool stoppedEarly, int epochsRun, TrainableModel? trained,
+        (int Epoch, string What)? diverged = null)
     {
         string bestPath = Path.Combine(dir, BestFile);
         var (best, _) = ModelFile.Load(bestPath, device);
@@ -378,7 +432,10 @@ public static class Trainer
                 sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, options.BatchSize);
             Dictionary<string, TargetMetrics> named(Split s) => data.Targets.Select((t, k) => (t, sets[s].Metrics[k])).ToDictionary(p => p.t, p => p.Item2);
             var result = new TrainingResult(state.BestEpoch, epochsRun, timeLimited, state.Seconds, data.Targets.ToArray(),
-                named(Split.Train), named(Split.Validation), named(Split.Test), bestPath) { StoppedEarly = stoppedEarly };
+                named(Split.Train), named(Split.Validation), named(Split.Test), bestPath)
+            {
+                StoppedEarly = stoppedEarly, DivergedAtEpoch = diverged?.Epoch, Diverged = diverged?.What,
+            };
             AtomicFile.WriteAllText(Path.Combine(dir, MetricsFile), JsonSerializer.Serialize(result, TrainingOptions.Json));
             WritePredictions(Path.Combine(dir, PredictionsFile), data, data.IndicesOf(Split.Test), sets[Split.Test].Predictions);
             return result;

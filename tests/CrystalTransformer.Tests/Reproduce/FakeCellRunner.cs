@@ -14,6 +14,9 @@ internal sealed class FakeCellRunner : ICellRunner
     public List<CellRequest> Calls { get; } = [];
     /// <summary>Keys of cells that fail once (after leaving a checkpoint behind) before succeeding.</summary>
     public HashSet<string> FailOnce { get; } = [];
+    /// <summary>Keys of cells that diverge every time, as the training loop does: metrics.json of the last good epoch
+    /// marked with the diverged epoch, then the one-line error.</summary>
+    public HashSet<string> Diverge { get; } = [];
     public Dictionary<string, double> Better { get; } = new() { ["ct-uae-mp"] = 0.7 };
     /// <summary>Offsets of test and validation MAE by mode. l2sp:1e-3 looks best on validation but is worst on test, so a
     /// report that picked on test would choose differently from one that picks on validation.</summary>
@@ -41,6 +44,15 @@ internal sealed class FakeCellRunner : ICellRunner
         {
             File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.LastFile), "checkpoint");
             throw new InvalidOperationException("simulated crash");
+        }
+        bool diverge;
+        lock (Diverge) diverge = Diverge.Contains(cell.Key);
+        if (diverge)
+        {
+            File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.LastFile), "checkpoint");
+            File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.MetricsFile),
+                "{\"best_epoch\": 1, \"diverged_at_epoch\": 2, \"diverged\": \"loss is not finite\", \"test\": {}}");
+            throw new TrainingDivergedError(2);
         }
         int train = cell.TrainSize ?? 1920;
         double factor = Better.GetValueOrDefault(cell.Embedding, 1.0);

@@ -75,6 +75,29 @@ public class ReproductionTests
     }
 
     [Fact]
+    public void ADivergedCellIsRecordedAsFailedWithItsReasonAndTheOthersGoOn()
+    {
+        string dir = TinyData.TempDir();
+        var runner = new FakeCellRunner();
+        string diverging = SmallProfile().Expand()[2].Key;
+        runner.Diverge.Add(diverging);
+        var first = Run(dir, runner);
+        Assert.Equal(1, first.Failed);
+        Assert.Equal(first.Cells, runner.Calls.Count);
+        using (var store = ResultsStore.Open(Path.Combine(dir, ResultsStore.FileName)))
+        {
+            Assert.Equal(first.Cells - 1, store.Count);
+            var failure = Assert.Single(store.Failures());
+            Assert.Equal(diverging, failure.Cell.Key);
+            Assert.StartsWith("training diverged at epoch 2 (loss is not finite)", failure.Message);
+        }
+        // Its metrics.json (of the last good epoch) does not make it count as finished: it is tried again.
+        var second = Run(dir, runner);
+        Assert.Equal(1, second.Ran);
+        Assert.Equal(1, second.Failed);
+    }
+
+    [Fact]
     public void AFinishedRunDirectoryIsRecordedWithoutTrainingAgain()
     {
         string dir = TinyData.TempDir();

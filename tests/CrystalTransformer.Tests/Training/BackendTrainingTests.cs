@@ -226,6 +226,11 @@ public class BackendTrainingTests
         Assert.StartsWith("training diverged at epoch 1 (loss is not finite); the table 'raw' has raw-scale columns (max |value| = ", error.Message);
         Assert.EndsWith($") and was not standardised: use std:{tablePath}, or leave out --no-standardize-embedding", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+        // The run directory stays readable: metrics.json is valid JSON and says where and why it stopped.
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(request.Output, Trainer.MetricsFile)))!;
+        Assert.Equal(1, (int)metrics["diverged_at_epoch"]!);
+        Assert.Equal("loss is not finite", (string)metrics["diverged"]!);
+        Assert.NotEmpty(TrainingLog.Read(Path.Combine(request.Output, Trainer.LogFile)).Rows);
         using (var model = BackendTraining.CreateModel(request, BackendTraining.LoadData(request)))
             Assert.True(BackendTraining.RawTableScale(model) > 1e29);
         // A standardised table is never blamed.

@@ -151,7 +151,9 @@ public class TrainerTests
         var log = File.ReadAllLines(Path.Combine(dir, Trainer.LogFile));
         Assert.Equal(3, log.Length);
         Assert.Equal("NaN", log[2].Split(',')[2]);
-        Assert.False(File.Exists(Path.Combine(dir, Trainer.MetricsFile)));
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Trainer.MetricsFile)))!;
+        Assert.Equal(2, (int)metrics["diverged_at_epoch"]!);
+        Assert.Equal(1, (int)metrics["best_epoch"]!);
     }
 
     /// <summary>A model whose outputs turn NaN once <see cref="Poisoned"/> is set.</summary>
