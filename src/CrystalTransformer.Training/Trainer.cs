@@ -152,7 +152,7 @@ public static class Trainer
                 throw new TrainingDivergedError(epoch + 1);
             }
 
-            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
+            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, EvaluationBatchSize(options)).Metrics;
             double score = Score(valMetrics, scaler, options.Selection);
             // The first epoch is always kept (so best.ct exists even when validation gives no number).
             bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
@@ -295,6 +295,13 @@ public static class Trainer
         return (predictions, metrics);
     }
 
+    /// <summary>
+    /// Batch size for validation and test: at least 256. Without gradients a batch costs far less memory (and the loop's
+    /// memory budget still splits large ones), and small training batches (32 for 100 crystals) would make evaluating
+    /// the whole validation set every epoch cost more than the epoch's training.
+    /// </summary>
+    public static int EvaluationBatchSize(TrainingOptions options) => Math.Max(options.BatchSize, 256);
+
     private static double Score(TargetMetrics[] metrics, TargetScaler scaler, SelectionMetric selection)
     {
         if (selection == SelectionMetric.FirstTarget) return metrics[0].Mae;
@@ -375,7 +382,7 @@ public static class Trainer
         {
             var sets = new Dictionary<Split, (double[][] Predictions, TargetMetrics[] Metrics)>();
             foreach (var split in new[] { Split.Train, Split.Validation, Split.Test })
-                sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, options.BatchSize);
+                sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, EvaluationBatchSize(options));
             Dictionary<string, TargetMetrics> named(Split s) => data.Targets.Select((t, k) => (t, sets[s].Metrics[k])).ToDictionary(p => p.t, p => p.Item2);
             var result = new TrainingResult(state.BestEpoch, epochsRun, timeLimited, state.Seconds, data.Targets.ToArray(),
                 named(Split.Train), named(Split.Validation), named(Split.Test), bestPath) { StoppedEarly = stoppedEarly };
