@@ -34,6 +34,13 @@ public static class ShippedModels
             .Select(Open).ToArray();
     }
 
+    /// <summary>The names of the shipped models (folders of <see cref="Root"/> holding a model file), without opening them.</summary>
+    public static IReadOnlyList<string> Names() =>
+        System.IO.Directory.Exists(Root)
+            ? System.IO.Directory.EnumerateDirectories(Root).Where(d => File.Exists(Path.Combine(d, ModelFileName)))
+                .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray()
+            : [];
+
     public static ShippedModel? Find(string name)
     {
         if (name.IndexOfAny(['/', '\\']) >= 0 || name is "." or "..") return null;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 using Spectre.Console;
 
@@ -13,7 +14,8 @@ public static class ModelsCommand
     public static Command Create()
     {
         var plain = new Option<bool>("--plain") { Description = "tab-separated output (for scripts)" };
-        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics.")
+        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics, and how to cite them " +
+            "(on standard error when the output is plain).")
         {
             plain,
         };
@@ -23,6 +25,7 @@ public static class ModelsCommand
             if (models.Count == 0)
             {
                 Console.WriteLine($"no shipped models in {ShippedModels.Root}");
+                WriteCitations(Console.Out, models);
                 return 0;
             }
             var rows = models.Select(Describe).ToArray();
@@ -31,6 +34,8 @@ public static class ModelsCommand
             {
                 Console.WriteLine(string.Join('\t', header));
                 foreach (var r in rows) Console.WriteLine(string.Join('\t', r));
+                // Standard output stays a table for scripts; the citation goes to the reader.
+                WriteCitations(Console.Error, models);
             }
             else
             {
@@ -39,10 +44,23 @@ public static class ModelsCommand
                 foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
                 AnsiConsole.Write(table);
                 foreach (var m in models.Where(m => m.Description is not null)) Console.WriteLine($"{m.Name}: {m.Description}");
+                Console.WriteLine();
+                WriteCitations(Console.Out, models);
             }
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>How to cite: the method once, then per model its back-end, element table and data.</summary>
+    public static void WriteCitations(TextWriter w, IReadOnlyList<ShippedModel> models)
+    {
+        w.WriteLine($"How to cite: {Citations.Method.Reference}.");
+        foreach (var m in models)
+        {
+            var others = Citations.For(m.Info.Kind, m.Info.Config, m.Info.DataSource).Where(c => c != Citations.Method).ToArray();
+            if (others.Length > 0) w.WriteLine($"  {m.Name} also: {string.Join("; ", others.Select(c => $"{c.Role}: {c.Reference}"))}.");
+        }
     }
 
     private static string[] Describe(ShippedModel m)

@@ -14,6 +14,7 @@ public static class PredictCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "a ct train run directory, a model file (.ct), or the name of a shipped model (see ct models)", Required = true };
+        model.CompletionSources.Add(_ => ShippedModels.Names());
         var inputs = new Argument<string[]>("FILE_OR_FOLDER") { Description = "CIF, POSCAR/CONTCAR (.vasp) or extxyz files (.gz allowed); folders are searched recursively", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "CSV file to write (default: standard output)" };
         var threads = new Option<int>("--threads") { Description = "threads for reading files and building graphs (0 = all cores)", DefaultValueFactory = _ => 0 };
