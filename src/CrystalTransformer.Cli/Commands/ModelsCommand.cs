@@ -19,6 +19,7 @@ public static class ModelsCommand
         {
             plain,
         };
+        command.Subcommands.Add(CreateShip());
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             var models = ShippedModels.List();
@@ -47,6 +48,29 @@ public static class ModelsCommand
                 Console.WriteLine();
                 WriteCitations(Console.Out, models);
             }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary><c>ct models ship RUN_DIR --name NAME</c>: a finished run becomes a shipped model folder with its README.</summary>
+    private static Command CreateShip()
+    {
+        var run = new Argument<string>("RUN_DIR") { Description = "a finished ct train or ct pretrain run directory" };
+        var name = new Option<string>("--name") { Description = "the model's name (ct predict --model NAME)", Required = true };
+        var output = new Option<string?>("--out") { Description = "the folder to write (default: models/NAME under the current folder, i.e. the repository's models/ when run from a clone)" };
+        var command = new Command("ship", "Make a shipped model folder from a finished run: model.ct (its best.ct), metrics.json, config.json, log.csv, environment.json, " +
+            "provenance.json (of a pretraining run), CITATION.md, and README.md written from the run's own metrics and settings.")
+        {
+            run, name, output,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            string n = p.GetValue(name)!;
+            if (n.Length == 0 || n.IndexOfAny(['/', '\\']) >= 0 || n is "." or "..") throw new InputError($"'{n}' is not a model name (no slashes)");
+            string folder = p.GetValue(output) ?? Path.Combine("models", n);
+            ModelShipping.Ship(p.GetValue(run)!, folder, n);
+            Console.WriteLine($"{n}: written to {folder} (README.md from the run's metrics.json and config.json)");
             return 0;
         }));
         return command;
