@@ -80,6 +80,7 @@ public static class ShippedModels
 public static class Prediction
 {
     /// <summary>File name endings read from folders (".gz" allowed on each); files named on the command line are read whatever their name.</summary>
+    /// (pymatgen .json and ASE .db files are read when named, not picked out of folders: folders hold other JSON and databases.)
     public static readonly IReadOnlyList<string> StructureExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".contcar", ".extxyz", ".xyz"];
 
     /// <summary>Files per chunk: read, featurised and predicted together.</summary>
@@ -260,21 +261,29 @@ public static class Prediction
     {
         var items = new List<Item>();
         string stem = StructureIO.IdFromPath(file);
-        var structures = new List<Structure>();
+        // Records in file order: a structure, or the error of a record that formats of independent records skip.
+        var records = new List<(Structure? Structure, string? Error)>();
         string? readError = null;
         try
         {
-            foreach (var s in StructureIO.ReadLazy(file, read)) structures.Add(s);
-            if (structures.Count == 0) readError = "no structure in file";
+            var options = (read ?? ReadOptions.Default) with { BadRecord = e => records.Add((null, OneLine(e))) };
+            foreach (var s in StructureIO.ReadLazy(file, options)) records.Add((s, null));
+            if (records.Count == 0) readError = "no structure in file";
         }
         catch (Exception ex) when (ex is InputError or IOException or UnauthorizedAccessException)
         {
             readError = OneLine(ex);
         }
-        for (int k = 0; k < structures.Count; k++)
+        bool single = records.Count == 1 && readError is null;
+        for (int k = 0; k < records.Count; k++)
         {
-            var s = structures[k];
-            string id = structures.Count == 1 && readError is null ? stem : s.Id.Length > 0 && s.Id != stem ? s.Id : $"{stem}:{k + 1}";
+            var (s, error) = records[k];
+            if (s is null)
+            {
+                items.Add(new Item($"{stem}:{k + 1}", file, null, error!));
+                continue;
+            }
+            string id = single ? stem : s.Id.Length > 0 && s.Id != stem ? s.Id : $"{stem}:{k + 1}";
             try
             {
                 items.Add(new Item(id, file, Featurize(model, trained, DataEntry.From(s.WithId(id))), ""));
@@ -285,7 +294,7 @@ public static class Prediction
             }
         }
         if (readError is not null)
-            items.Add(new Item(structures.Count == 0 ? stem : $"{stem}:{structures.Count + 1}", file, null, readError));
+            items.Add(new Item(records.Count == 0 ? stem : $"{stem}:{records.Count + 1}", file, null, readError));
         return items;
     }
 

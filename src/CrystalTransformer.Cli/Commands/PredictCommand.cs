@@ -17,7 +17,7 @@ public static class PredictCommand
         model.CompletionSources.Add(_ => ShippedModels.Names());
         var inputs = new Argument<string[]>("FILE_OR_FOLDER")
         {
-            Description = "CIF, POSCAR/CONTCAR (.vasp), extxyz, pymatgen JSON or ASE .db files (.gz allowed); folders are searched recursively. " +
+            Description = "CIF, POSCAR/CONTCAR (.vasp), extxyz, CSV with a cif column, pymatgen JSON or ASE .db files (.gz allowed); folders are searched recursively for CIF, POSCAR and extxyz files. " +
                           "With a composition model also CSV files with a formula column",
             Arity = ArgumentArity.ZeroOrMore,
         };
@@ -73,7 +73,7 @@ public static class PredictCommand
                                          $"(shipped: {string.Join(", ", ShippedModels.List().Where(m => m.Info.ReadsCompositionOnly).Select(m => m.Name).DefaultIfEmpty("none"))})");
                 var files = structurePaths.Count == 0 ? [] : Prediction.ExpandInputs(structurePaths);
                 if (structurePaths.Count > 0 && files.Count == 0 && formulas.Length == 0 && formulaFiles.Count == 0)
-                    throw new InputError("no structure files found (looked for .cif, .vasp, POSCAR*, CONTCAR*, .extxyz, .xyz, .json, .db, and .gz of these)");
+                    throw new InputError("no structure files found (looked for .cif, .vasp, POSCAR*, CONTCAR*, .extxyz, .xyz, and .gz of these)");
 
                 string? outPath = p.GetValue(output);
                 int rows = 0, failed = 0;
