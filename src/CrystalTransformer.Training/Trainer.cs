@@ -52,7 +52,7 @@ public sealed class TrainingDivergedError(int epoch, string advice = TrainingDiv
 /// <summary>
 /// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
 /// best.ct (model file of the best validation epoch), last.ct (checkpoint for --resume), metrics.json,
-/// test_predictions.csv.
+/// test_predictions.csv, CITATION.md (the works to cite, <see cref="Citations"/>).
 /// <para>Determinism: the model is initialised by the caller after torch.manual_seed(seed); every epoch re-seeds torch
 /// and the shuffling/augmentation generator from (seed, epoch), and learning rates are a pure function of the position
 /// in training, so a run resumed from last.ct repeats an uninterrupted run bit for bit at the same thread count.</para>
@@ -435,6 +435,7 @@ public static class Trainer
             foreach (var (k, v) in run.Description) config[k] = v?.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(TrainingOptions.Json));
         AtomicFile.WriteAllText(Path.Combine(dir, EnvironmentFile), JsonSerializer.Serialize(RunEnvironment.Capture(device), TrainingOptions.Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, Citations.FileName), Citations.Markdown(Citations.For(model.Kind, model.Config, PortableSources(data.Source))));
     }
 
     private static string LogHeader(IReadOnlyList<string> targets) =>
