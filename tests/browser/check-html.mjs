@@ -142,8 +142,13 @@ async function run(pages, options) {
     try { await cdp.send("Browser.close"); } catch { /* closing */ }
     cdp.close();
   } finally {
-    if (browser.child.exitCode === null) browser.child.kill("SIGKILL");
-    fs.rmSync(browser.profile, { recursive: true, force: true });
+    // Chromium may still be flushing its profile after Browser.close: wait for the process, then remove with retries.
+    const running = () => browser.child.exitCode === null && browser.child.signalCode === null;
+    for (let waited = 0; running() && waited < 5000; waited += 50) await new Promise(r => setTimeout(r, 50));
+    if (running()) browser.child.kill("SIGKILL");
+    for (let waited = 0; running() && waited < 2000; waited += 50) await new Promise(r => setTimeout(r, 50));
+    try { fs.rmSync(browser.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); }
+    catch (e) { console.error(`check-html: could not remove the temporary profile ${browser.profile}: ${e.code}`); }
   }
   return { code: results.some(r => r.problems.length > 0) ? 1 : 0, results };
 }
