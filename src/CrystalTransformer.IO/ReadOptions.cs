@@ -35,6 +35,13 @@ public sealed record ReadOptions
     /// </summary>
     public int MaxSites { get; init; } = StructureLimits.DefaultMaxSites;
 
+    /// <summary>
+    /// Formats of independent records (pymatgen JSON lists and records, ASE databases) report a record that cannot be
+    /// read here, with the file and record named, and go on with the next; null: such a record is an error that ends
+    /// the reading. Text formats whose position is lost after an error (CIF, POSCAR, extxyz) always stop.
+    /// </summary>
+    public Action<Structures.InputError>? BadRecord { get; init; }
+
     /// <summary>Receives one-line warnings (for example overlapping atoms); null ignores them.</summary>
     public Action<string>? Warning { get; init; }
 }

@@ -1,6 +1,9 @@
+using System.IO.Compression;
+using CrystalTransformer.IO.AseDb;
 using CrystalTransformer.IO.Cif;
 using CrystalTransformer.IO.ExtXyz;
 using CrystalTransformer.IO.Poscar;
+using CrystalTransformer.IO.PymatgenJson;
 using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO;
@@ -22,6 +25,8 @@ public static class StructureIO
         new CsvCifFormat(),
         PoscarFormat.Instance,
         ExtXyzFormat.Instance,
+        PymatgenJsonFormat.Instance,
+        AseDbFormat.Instance,
     ];
 
     /// <summary>The registered formats (a snapshot).</summary>
@@ -73,8 +78,52 @@ public static class StructureIO
 
     private static IEnumerable<Structure> ReadFile(string path, IStructureFormat format, ReadOptions options)
     {
+        if (format is IBinaryStructureFormat binary)
+        {
+            foreach (var s in ReadBinary(path, binary, options)) yield return s;
+            yield break;
+        }
         using var reader = OpenText(path);
         foreach (var s in format.Read(reader, path, options)) yield return s;
+    }
+
+    /// <summary>A binary format reads the file itself; a gzip-compressed one is first decompressed into a temporary file.</summary>
+    private static IEnumerable<Structure> ReadBinary(string path, IBinaryStructureFormat format, ReadOptions options)
+    {
+        if (!IsGzipFile(path))
+        {
+            foreach (var s in format.ReadFile(path, path, options)) yield return s;
+            yield break;
+        }
+        string temp = Path.Combine(Path.GetTempPath(), $"ct-{Environment.ProcessId}-{Guid.NewGuid():N}{Path.GetExtension(TextFiles.WithoutGz(path))}");
+        try
+        {
+            using (var input = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
+            using (var output = File.Create(temp))
+                input.CopyTo(output);
+            foreach (var s in format.ReadFile(temp, path, options)) yield return s;
+        }
+        finally
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+        }
+    }
+
+    private static bool IsGzipFile(string path)
+    {
+        using var f = File.OpenRead(path);
+        return f.ReadByte() == 0x1f && f.ReadByte() == 0x8b;
+    }
+
+    /// <summary>The first bytes of a file, decompressed when it is gzip.</summary>
+    private static byte[] HeadBytes(string path, int count)
+    {
+        using Stream f = File.OpenRead(path);
+        using Stream s = IsGzipFile(path) ? new GZipStream(f, CompressionMode.Decompress) : f;
+        var buffer = new byte[count];
+        int n = 0, read;
+        while (n < count && (read = s.Read(buffer, n, count - n)) > 0) n += read;
+        return buffer[..n];
     }
 
     /// <summary>
@@ -106,6 +155,13 @@ public static class StructureIO
     {
         var formats = Formats;
         if (FormatFromName(path, formats) is { } byName) return byName;
+        try
+        {
+            var bytes = HeadBytes(path, 64);
+            foreach (var f in formats.OfType<IBinaryStructureFormat>())
+                if (f.SniffBytes(bytes)) return f;
+        }
+        catch (InvalidDataException ex) { throw new InputError($"corrupt compressed data ({ex.Message})", path, inner: ex); }
         string head;
         try
         {

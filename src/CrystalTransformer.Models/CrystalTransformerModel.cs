@@ -93,6 +93,7 @@ public sealed class CrystalTransformerModel : TrainableModel
     public override string Kind => KindName;
     public override int TargetCount => _targets;
     public override JsonObject Config => Settings.ToJson();
+    public override bool ReadsCompositionOnly => Settings.Input == TokenInput.Fraction;
 
     /// <summary>The element table: weight [ElementWidth, MaxZ] and bias [ElementWidth].</summary>
     public Linear ElementEmbedding => atom_embed;

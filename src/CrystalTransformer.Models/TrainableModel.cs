@@ -57,6 +57,9 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
     /// <summary>Architecture and featurisation settings: with the weights, everything needed to rebuild the model.</summary>
     public abstract JsonObject Config { get; }
 
+    /// <summary>True when the model reads only an entry's composition (no coordinates): it can predict from a formula.</summary>
+    public virtual bool ReadsCompositionOnly => false;
+
     /// <summary>Turns one entry into a sample; throws <see cref="InputError"/> for entries the model cannot use.</summary>
     public abstract ISample Featurize(DataEntry entry);
 

@@ -108,7 +108,7 @@ public static class Profiles
 
     /// <summary>Everything: 3 back-ends × 12 tables × 2 modes × 12 data-set/size combinations × 3 seeds.</summary>
     public static readonly ReproduceProfile Full = new("full",
-        "{CGCNN, MEGNet, ALIGNN} × {9 baseline tables, 3 ct-UAEs} × {frozen, fine-tuned} × {perov5 200/1,000/all, NOMAD-2018 Ef and Eg 100/300/1,000/all, perov5 OOD}, 3 seeds",
+        "{CGCNN, MEGNet, ALIGNN} × {9 baseline tables, 5 ct-UAEs} × {frozen, fine-tuned} × {perov5 200/1,000/all, NOMAD-2018 Ef and Eg 100/300/1,000/all, perov5 OOD}, 3 seeds",
         [
             new GridBlock(Models, [.. BaselineTables, .. UaeCatalog.Names], Modes,
                 [

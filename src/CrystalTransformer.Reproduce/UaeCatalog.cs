@@ -10,9 +10,13 @@ using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Reproduce;
 
-/// <summary>How a ct-UAE is pretrained: the data, the targets (several = multi-task), the front-end recipe and seed.</summary>
+/// <summary>How a ct-UAE is pretrained: the data (several joined by '+': multi-source), the targets (several = multi-task),
+/// the front-end recipe and seed.</summary>
 public sealed record UaeSpec(string Name, string Data, IReadOnlyList<string> Targets, string Recipe, int Seed)
 {
+    /// <summary>The data sets, in order.</summary>
+    public string[] DataSets => Data.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Same data and the same set of targets: what "its configuration matches" means for a shipped table (the
     /// recipe and budget of a shipped table are whatever its authors chose and are reported with it).</summary>
     public bool SameTask(string data, IEnumerable<string> targets) =>
@@ -42,8 +46,13 @@ public interface IUaePretrainer
 public static class UaeCatalog
 {
     public const string Prefix = "ct-uae-";
-    public const string Perov5Single = "ct-uae-perov5-st", Perov5Multi = "ct-uae-perov5-mt", Mp = "ct-uae-mp";
-    public static readonly string[] Names = [Perov5Single, Perov5Multi, Mp];
+    public const string Perov5Single = "ct-uae-perov5-st", Perov5Multi = "ct-uae-perov5-mt", Perov5Paper = "ct-uae-perov5-paper",
+        Mp = "ct-uae-mp", MultiSource = "ct-uae-multi";
+    public static readonly string[] Names = [Perov5Single, Perov5Multi, Perov5Paper, Mp, MultiSource];
+
+    /// <summary>The targets of the multi-source table: MP formation energy and band gap, perov5 heat and gaps, NOMAD formation energy and gap.</summary>
+    public static readonly string[] MultiSourceTargets =
+        ["formation_energy_per_atom", "band_gap", "heat_ref", "dir_gap", "ind_gap", "formation_energy_ev_natom", "bandgap_energy_ev"];
 
     /// <summary>A ct-UAE name inside a table specification: a whole name such as ct-uae-mp, also within transforms and
     /// concatenations (std:ct-uae-mp+std:cgcnn92).</summary>
@@ -62,7 +71,9 @@ public static class UaeCatalog
     {
         Perov5Single => new(name, "perov5", ["heat_ref"], "fast", 42),
         Perov5Multi => new(name, "perov5", ["heat_ref", "dir_gap", "ind_gap"], "fast", 42),
+        Perov5Paper => new(name, "perov5", ["heat_ref"], "paper-adamw", 42),
         Mp => new(name, "mp-compositions", ["formation_energy_per_atom", "band_gap"], "fast", 42),
+        MultiSource => new(name, "mp-compositions+perov5+nomad2018", MultiSourceTargets, "fast", 42),
         _ => throw new InputError($"unknown ct-UAE '{name}' (known: {string.Join(", ", Names)})"),
     };
 

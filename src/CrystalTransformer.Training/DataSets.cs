@@ -76,7 +76,7 @@ public static class DataSets
             throw new InputError("mp-compositions holds compositions only (no structures): use it with ct pretrain, or a composition-mode transformer via --init-from");
         string path = PathOf(data);
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new InputError($"no data set or file '{data}' (built-in: {string.Join(", ", BuiltInNames)}; or a CGCNN folder, an extxyz file with labels, a CSV with a cif column)");
+            throw new InputError($"no data set or file '{data}' (built-in: {string.Join(", ", BuiltInNames)}; or a CGCNN folder, an extxyz file with labels, a CSV with a cif column, pymatgen JSON, an ASE .db)");
         var structures = StructureIO.Read(path, read);
         if (structures.Count == 0) throw new InputError("no structures", path);
         IEnumerable<string> files = Directory.Exists(path)

@@ -29,6 +29,9 @@ public sealed record ModelInfo
     public int Seed { get; init; }
 
     [JsonIgnore] public TargetScaler Scaler => new(TargetMean, TargetStd);
+
+    /// <summary>A composition-mode front-end: predicts from a formula alone (without loading the weights).</summary>
+    [JsonIgnore] public bool ReadsCompositionOnly => Kind == CrystalTransformerModel.KindName && Config["input"] is JsonValue v && v.TryGetValue(out string? s) && s == "fraction";
 }
 
 /// <summary>

@@ -14,6 +14,16 @@ namespace CrystalTransformer.Training;
 /// <summary>One predicted structure: its id, the predictions (in the targets' units) or why there are none.</summary>
 public sealed record PredictionRow(string Id, string File, double[]? Values, string Error);
 
+/// <summary>
+/// A formula to predict with a composition model: its id, where it came from (a CSV file, or null for a formula given
+/// directly), the 1-based line in that file, and the formula text as written.
+/// </summary>
+public sealed record FormulaInput(string Id, string? File, int? Line, string Formula)
+{
+    /// <summary>Set when the input itself could not be read (e.g. a CSV without a formula column): the row carries this error.</summary>
+    public string? Error { get; init; }
+}
+
 /// <summary>A model shipped with the program (models/NAME/model.ct plus its metrics and run description).</summary>
 public sealed record ShippedModel(string Name, string Directory, string ModelPath, ModelInfo Info, JsonObject? Metrics, string? Description);
 
@@ -33,6 +43,13 @@ public static class ShippedModels
             .Where(d => File.Exists(Path.Combine(d, ModelFileName)))
             .Select(Open).ToArray();
     }
+
+    /// <summary>The names of the shipped models (folders of <see cref="Root"/> holding a model file), without opening them.</summary>
+    public static IReadOnlyList<string> Names() =>
+        System.IO.Directory.Exists(Root)
+            ? System.IO.Directory.EnumerateDirectories(Root).Where(d => File.Exists(Path.Combine(d, ModelFileName)))
+                .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray()
+            : [];
 
     public static ShippedModel? Find(string name)
     {
@@ -63,6 +80,7 @@ public static class ShippedModels
 public static class Prediction
 {
     /// <summary>File name endings read from folders (".gz" allowed on each); files named on the command line are read whatever their name.</summary>
+    /// (pymatgen .json and ASE .db files are read when named, not picked out of folders: folders hold other JSON and databases.)
     public static readonly IReadOnlyList<string> StructureExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".contcar", ".extxyz", ".xyz"];
 
     /// <summary>Files per chunk: read, featurised and predicted together.</summary>
@@ -128,23 +146,112 @@ public static class Prediction
         device ??= CPU;
         threads = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
         if (model is GraphModel g) g.Featurization = g.Featurization with { Threads = threads };
-        var scaler = info.Scaler;
+        var trained = TrainedSet(model, info);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
         for (int start = 0; start < files.Count; start += ChunkFiles)
         {
             int n = Math.Min(ChunkFiles, files.Count - start);
             var perFile = new List<Item>[n];
-            Parallel.For(0, n, parallel, k => perFile[k] = ReadFile(files[start + k], model, read));
-            var items = perFile.SelectMany(x => x).ToArray();
-            var ready = Enumerable.Range(0, items.Length).Where(i => items[i].Sample is not null).ToArray();
-            var samples = items.Select(i => i.Sample).ToArray();
-            var values = new double[]?[items.Length];
-            var errors = items.Select(i => i.Error).ToArray();
-            PredictIsolated(model, samples!, ready, scaler, device, batchSize, values, errors);
-            for (int i = 0; i < items.Length; i++)
-                emit(new PredictionRow(items[i].Id, items[i].File, values[i], errors[i]));
+            Parallel.For(0, n, parallel, k => perFile[k] = ReadFile(files[start + k], model, read, trained));
+            Emit(model, info, perFile.SelectMany(x => x).ToArray(), emit, batchSize, device);
             progress?.Invoke(start + n);
         }
+    }
+
+    /// <summary>
+    /// Predicts compositions with a model that reads compositions only (<see cref="TrainableModel.ReadsCompositionOnly"/>),
+    /// handing rows to <paramref name="emit"/> in input order. A formula that cannot be parsed, or that holds an element
+    /// the model was not trained on, gives a row with an error naming the file and line (when it came from a file) and the
+    /// reason; the others are predicted.
+    /// </summary>
+    public static void RunFormulas(TrainableModel model, ModelInfo info, IEnumerable<FormulaInput> inputs, Action<PredictionRow> emit,
+        int batchSize = 256, Device? device = null)
+    {
+        if (!model.ReadsCompositionOnly)
+            throw new InputError($"the model ({model.Kind}) needs crystal structures, not formulas: give structure files, or a composition model (e.g. mp-composition)");
+        device ??= CPU;
+        var trained = TrainedSet(model, info);
+        foreach (var chunk in inputs.Chunk(ChunkFiles))
+        {
+            var items = chunk.Select(input =>
+            {
+                string file = input.File ?? "";
+                if (input.Error is not null) return new Item(input.Id, file, null, input.Error);
+                try
+                {
+                    var composition = Composition.Parse(input.Formula);
+                    return new Item(input.Id, file, Featurize(model, trained, new DataEntry(input.Id, composition)), "");
+                }
+                catch (InputError ex)
+                {
+                    return new Item(input.Id, file, null, InputError.Format(ex.Reason, input.File, input.Line));
+                }
+            }).ToArray();
+            Emit(model, info, items, emit, batchSize, device);
+        }
+    }
+
+    /// <summary>
+    /// The formulas of a CSV with a formula column (see <see cref="IO.Csv.CompositionTable.ReadFormulas"/>), streamed. A
+    /// problem with the file itself (no such column, a row with the wrong number of fields) ends it with one error row
+    /// named after the file, so other inputs still run.
+    /// </summary>
+    public static IEnumerable<FormulaInput> FormulasFromCsv(string path, string? formulaColumn = null)
+    {
+        using var e = IO.Csv.CompositionTable.ReadFormulas(path, formulaColumn).GetEnumerator();
+        while (true)
+        {
+            FormulaInput? failed = null;
+            try
+            {
+                if (!e.MoveNext()) yield break;
+            }
+            catch (Exception ex) when (ex is InputError or IOException or InvalidDataException)
+            {
+                failed = new FormulaInput(StructureIO.IdFromPath(path), path, null, "") { Error = OneLine(ex) };
+            }
+            if (failed is not null) { yield return failed; yield break; }
+            yield return new FormulaInput(e.Current.Id, path, e.Current.Line, e.Current.Formula);
+        }
+    }
+
+    /// <summary>True when a CSV's header names a formula column (<paramref name="formulaColumn"/>, or one of the usual names).</summary>
+    public static bool HasFormulaColumn(string path, string? formulaColumn = null)
+    {
+        try
+        {
+            var header = IO.Csv.CsvRowReader.ReadFile(path).FirstOrDefault()?.Fields.Select(f => f.Trim()).ToArray() ?? [];
+            return formulaColumn is not null ? header.Contains(formulaColumn)
+                : IO.Csv.CompositionTable.FormulaColumnNames.Any(c => header.Contains(c, StringComparer.OrdinalIgnoreCase));
+        }
+        catch (Exception ex) when (ex is InputError or IOException or InvalidDataException) { return false; }
+    }
+
+    /// <summary>The elements a composition model was trained on (null for other models: their tables cover what they read).</summary>
+    private static HashSet<int>? TrainedSet(TrainableModel model, ModelInfo info) =>
+        model.ReadsCompositionOnly && info.TrainedElements.Length > 0 ? info.TrainedElements.ToHashSet() : null;
+
+    /// <summary>Featurises an entry, first refusing elements outside <paramref name="trained"/> (when given).</summary>
+    private static ISample Featurize(TrainableModel model, HashSet<int>? trained, DataEntry entry)
+    {
+        if (trained is not null)
+        {
+            var missing = entry.Composition.Elements.Where(e => !trained.Contains(e.Z)).Select(e => e.Symbol).Distinct().ToArray();
+            if (missing.Length > 0)
+                throw new InputError($"{(missing.Length == 1 ? "element" : "elements")} {string.Join(", ", missing)} {(missing.Length == 1 ? "is" : "are")} not among the {trained.Count} elements the model was trained on");
+        }
+        return model.Featurize(entry);
+    }
+
+    private static void Emit(TrainableModel model, ModelInfo info, Item[] items, Action<PredictionRow> emit, int batchSize, Device device)
+    {
+        var ready = Enumerable.Range(0, items.Length).Where(i => items[i].Sample is not null).ToArray();
+        var samples = items.Select(i => i.Sample).ToArray();
+        var values = new double[]?[items.Length];
+        var errors = items.Select(i => i.Error).ToArray();
+        PredictIsolated(model, samples!, ready, info.Scaler, device, batchSize, values, errors);
+        for (int i = 0; i < items.Length; i++)
+            emit(new PredictionRow(items[i].Id, items[i].File, values[i], errors[i]));
     }
 
     /// <summary>
@@ -177,32 +284,37 @@ public static class Prediction
 
     private sealed record Item(string Id, string File, ISample? Sample, string Error);
 
-    /// <summary>
-    /// Reads one file and featurises its structures; every failure — bad input, and also anything unexpected — becomes a
-    /// row with an error, so one file never stops the others.
-    /// </summary>
-    private static List<Item> ReadFile(string file, TrainableModel model, ReadOptions? read)
+    /// <summary>Reads one file and featurises its structures; failures become rows with an error.</summary>
+    private static List<Item> ReadFile(string file, TrainableModel model, ReadOptions? read, HashSet<int>? trained)
     {
         var items = new List<Item>();
         string stem = StructureIO.IdFromPath(file);
-        var structures = new List<Structure>();
+        // Records in file order: a structure, or the error of a record that formats of independent records skip.
+        var records = new List<(Structure? Structure, string? Error)>();
         string? readError = null;
         try
         {
-            foreach (var s in StructureIO.ReadLazy(file, read)) structures.Add(s);
-            if (structures.Count == 0) readError = "no structure in file";
+            var options = (read ?? ReadOptions.Default) with { BadRecord = e => records.Add((null, OneLine(e))) };
+            foreach (var s in StructureIO.ReadLazy(file, options)) records.Add((s, null));
+            if (records.Count == 0) readError = "no structure in file";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             readError = Failure(ex);
         }
-        for (int k = 0; k < structures.Count; k++)
+        bool single = records.Count == 1 && readError is null;
+        for (int k = 0; k < records.Count; k++)
         {
-            var s = structures[k];
-            string id = structures.Count == 1 && readError is null ? stem : s.Id.Length > 0 && s.Id != stem ? s.Id : $"{stem}:{k + 1}";
+            var (s, error) = records[k];
+            if (s is null)
+            {
+                items.Add(new Item($"{stem}:{k + 1}", file, null, error!));
+                continue;
+            }
+            string id = single ? stem : s.Id.Length > 0 && s.Id != stem ? s.Id : $"{stem}:{k + 1}";
             try
             {
-                items.Add(new Item(id, file, model.Featurize(DataEntry.From(s.WithId(id))), ""));
+                items.Add(new Item(id, file, Featurize(model, trained, DataEntry.From(s.WithId(id))), ""));
             }
             catch (InputError ex)
             {
@@ -214,7 +326,7 @@ public static class Prediction
             }
         }
         if (readError is not null)
-            items.Add(new Item(structures.Count == 0 ? stem : $"{stem}:{structures.Count + 1}", file, null, readError));
+            items.Add(new Item(records.Count == 0 ? stem : $"{stem}:{records.Count + 1}", file, null, readError));
         return items;
     }
 

@@ -12,13 +12,17 @@ public sealed record RunEnvironment(string CtVersion, string TorchSharp, string 
     public static RunEnvironment Capture(Device device) => new(
         typeof(RunEnvironment).Assembly.GetName().Version?.ToString() ?? "",
         typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "",
-        typeof(RunEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LibTorchVersion")?.Value ?? "",
+        LibTorchVersion,
         RuntimeInformation.FrameworkDescription,
         RuntimeInformation.OSDescription,
         $"{RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical cores",
         get_num_threads(),
         device.ToString(),
         DateTime.UtcNow.ToString("O"));
+
+    /// <summary>The libtorch version the program was built against (libtorch does not report it through TorchSharp).</summary>
+    public static string LibTorchVersion =>
+        typeof(RunEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LibTorchVersion")?.Value ?? "";
 
     /// <summary>sha256 (hex) of files, in the given order.</summary>
     public static string HashFiles(IEnumerable<string> paths)

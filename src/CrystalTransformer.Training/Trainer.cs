@@ -67,7 +67,7 @@ public sealed class TrainingDivergedError(int epoch, string advice = TrainingDiv
 /// <summary>
 /// The one training loop for every model kind. Files in the run directory: config.json, environment.json, log.csv,
 /// best.ct (model file of the best validation epoch), last.ct (checkpoint for --resume), metrics.json,
-/// test_predictions.csv.
+/// test_predictions.csv, CITATION.md (the works to cite, <see cref="Citations"/>).
 /// <para>Determinism: the model is initialised by the caller after torch.manual_seed(seed); every epoch re-seeds torch
 /// and the shuffling/augmentation generator from (seed, epoch), and learning rates are a pure function of the position
 /// in training, so a run resumed from last.ct repeats an uninterrupted run bit for bit at the same thread count.</para>
@@ -167,7 +167,7 @@ public static class Trainer
                 throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, TrainingDivergedError.LossNotFinite);
             }
 
-            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, options.BatchSize).Metrics;
+            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, EvaluationBatchSize(options)).Metrics;
             // A labelled validation set whose MAE is not finite: the network's outputs overflowed although the loss did not.
             int broken = Array.FindIndex(valMetrics, m => m.Count > 0 && !double.IsFinite(m.Mae));
             if (broken >= 0)
@@ -320,6 +320,13 @@ public static class Trainer
         return (predictions, metrics);
     }
 
+    /// <summary>
+    /// Batch size for validation and test: at least 256. Without gradients a batch costs far less memory (and the loop's
+    /// memory budget still splits large ones), and small training batches (32 for 100 crystals) would make evaluating
+    /// the whole validation set every epoch cost more than the epoch's training.
+    /// </summary>
+    public static int EvaluationBatchSize(TrainingOptions options) => Math.Max(options.BatchSize, 256);
+
     private static double Score(TargetMetrics[] metrics, TargetScaler scaler, SelectionMetric selection)
     {
         if (selection == SelectionMetric.FirstTarget) return metrics[0].Mae;
@@ -429,7 +436,7 @@ public static class Trainer
         {
             var sets = new Dictionary<Split, (double[][] Predictions, TargetMetrics[] Metrics)>();
             foreach (var split in new[] { Split.Train, Split.Validation, Split.Test })
-                sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, options.BatchSize);
+                sets[split] = Evaluate(best, samples, data.IndicesOf(split), data, scaler, device, EvaluationBatchSize(options));
             Dictionary<string, TargetMetrics> named(Split s) => data.Targets.Select((t, k) => (t, sets[s].Metrics[k])).ToDictionary(p => p.t, p => p.Item2);
             var result = new TrainingResult(state.BestEpoch, epochsRun, timeLimited, state.Seconds, data.Targets.ToArray(),
                 named(Split.Train), named(Split.Validation), named(Split.Test), bestPath)
@@ -485,6 +492,7 @@ public static class Trainer
             foreach (var (k, v) in run.Description) config[k] = v?.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(TrainingOptions.Json));
         AtomicFile.WriteAllText(Path.Combine(dir, EnvironmentFile), JsonSerializer.Serialize(RunEnvironment.Capture(device), TrainingOptions.Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, Citations.FileName), Citations.Markdown(Citations.For(model.Kind, model.Config, PortableSources(data.Source))));
     }
 
     private static string LogHeader(IReadOnlyList<string> targets) =>

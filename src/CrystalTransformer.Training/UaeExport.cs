@@ -51,5 +51,5 @@ public static class UaeExport
         Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelFile))) ?? "ct-uae";
 
     private static void WriteMetadata(string dir, JsonObject meta) =>
-        AtomicFile.WriteAllText(Path.Combine(dir, MetadataFile), meta.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, MetadataFile), meta.ToJsonString(TrainingOptions.Json));
 }

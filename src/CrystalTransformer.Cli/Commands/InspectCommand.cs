@@ -19,13 +19,13 @@ public static class InspectCommand
     {
         var files = new Argument<string[]>("files")
         {
-            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column; .gz is fine), CGCNN folders, other folders (every crystal file under them) or quoted patterns such as 'dir/*.cif'",
+            Description = "crystal files (CIF, POSCAR/CONTCAR, extxyz, CSV with a cif column, pymatgen JSON, ASE .db; .gz is fine), CGCNN folders, other folders (every CIF, POSCAR or extxyz file under them) or quoted patterns such as 'dir/*.cif'",
             Arity = ArgumentArity.OneOrMore,
         };
         var json = new Option<bool>("--json") { Description = "one JSON object per line and structure: file, formula, reduced_formula, n_sites, a, b, c, alpha, beta, gamma, volume, density, is_ordered (error when the file failed)" };
         var neighbors = new Option<double?>("--neighbors") { Description = "also count each site's neighbours within R Å and give its nearest neighbour distance" };
         var allBlocks = new Option<bool>("--all-blocks") { Description = "CIF: every data block with atoms, not only the first" };
-        var format = new Option<string?>("--format") { Description = "read every file in this format (cif, poscar, extxyz, csv) instead of deciding from name and content" };
+        var format = new Option<string?>("--format") { Description = "read every file in this format (cif, poscar, extxyz, csv, json, ase-db) instead of deciding from name and content" };
         var maxSize = new Option<double>("--max-size")
         {
             Description = "refuse files larger than this many MB (on disk and after decompression)",
@@ -74,7 +74,19 @@ public static class InspectCommand
             try
             {
                 CheckSize(file, settings.MaxBytes);
-                foreach (var s in StructureIO.ReadLazy(file, settings.Options, settings.Format))
+                // A bad record of a JSON list or an ASE database is reported on its own line; the file's other records are read.
+                var options = settings.Options with
+                {
+                    BadRecord = e =>
+                    {
+                        anyFailed = true;
+                        shown++;
+                        string text = e.Message.ReplaceLineEndings(" ");
+                        if (settings.Json) output.WriteLine(new JsonObject { ["file"] = file, ["error"] = text }.ToJsonString(JsonOptions));
+                        else output.WriteLine($"{file}\n  error: {text}");
+                    },
+                };
+                foreach (var s in StructureIO.ReadLazy(file, options, settings.Format))
                 {
                     (int[] Counts, double?[] Nearest)? neighbours = settings.NeighborRadius is double r ? Neighbours(s, r) : null;
                     if (settings.Json) output.WriteLine(JsonLine(file, s, neighbours));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CrystalTransformer.Models.GraphNetworks;
+using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 using Spectre.Console;
 
@@ -13,16 +14,19 @@ public static class ModelsCommand
     public static Command Create()
     {
         var plain = new Option<bool>("--plain") { Description = "tab-separated output (for scripts)" };
-        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics.")
+        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics, and how to cite them " +
+            "(on standard error when the output is plain).")
         {
             plain,
         };
+        command.Subcommands.Add(CreateShip());
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             var models = ShippedModels.List();
             if (models.Count == 0)
             {
                 Console.WriteLine($"no shipped models in {ShippedModels.Root}");
+                WriteCitations(Console.Out, models);
                 return 0;
             }
             var rows = models.Select(Describe).ToArray();
@@ -31,6 +35,8 @@ public static class ModelsCommand
             {
                 Console.WriteLine(string.Join('\t', header));
                 foreach (var r in rows) Console.WriteLine(string.Join('\t', r));
+                // Standard output stays a table for scripts; the citation goes to the reader.
+                WriteCitations(Console.Error, models);
             }
             else
             {
@@ -39,10 +45,46 @@ public static class ModelsCommand
                 foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
                 AnsiConsole.Write(table);
                 foreach (var m in models.Where(m => m.Description is not null)) Console.WriteLine($"{m.Name}: {m.Description}");
+                Console.WriteLine();
+                WriteCitations(Console.Out, models);
             }
             return 0;
         }));
         return command;
+    }
+
+    /// <summary><c>ct models ship RUN_DIR --name NAME</c>: a finished run becomes a shipped model folder with its README.</summary>
+    private static Command CreateShip()
+    {
+        var run = new Argument<string>("RUN_DIR") { Description = "a finished ct train or ct pretrain run directory" };
+        var name = new Option<string>("--name") { Description = "the model's name (ct predict --model NAME)", Required = true };
+        var output = new Option<string?>("--out") { Description = "the folder to write (default: models/NAME under the current folder, i.e. the repository's models/ when run from a clone)" };
+        var command = new Command("ship", "Make a shipped model folder from a finished run: model.ct (its best.ct), metrics.json, config.json, log.csv, environment.json, " +
+            "provenance.json (of a pretraining run), CITATION.md, and README.md written from the run's own metrics and settings.")
+        {
+            run, name, output,
+        };
+        command.SetAction(p => CommandRunner.Guard(() =>
+        {
+            string n = p.GetValue(name)!;
+            if (n.Length == 0 || n.IndexOfAny(['/', '\\']) >= 0 || n is "." or "..") throw new InputError($"'{n}' is not a model name (no slashes)");
+            string folder = p.GetValue(output) ?? Path.Combine("models", n);
+            ModelShipping.Ship(p.GetValue(run)!, folder, n);
+            Console.WriteLine($"{n}: written to {folder} (README.md from the run's metrics.json and config.json)");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>How to cite: the method once, then per model its back-end, element table and data.</summary>
+    public static void WriteCitations(TextWriter w, IReadOnlyList<ShippedModel> models)
+    {
+        w.WriteLine($"How to cite: {Citations.Method.Reference}.");
+        foreach (var m in models)
+        {
+            var others = Citations.For(m.Info.Kind, m.Info.Config, m.Info.DataSource).Where(c => c != Citations.Method).ToArray();
+            if (others.Length > 0) w.WriteLine($"  {m.Name} also: {string.Join("; ", others.Select(c => $"{c.Role}: {c.Reference}"))}.");
+        }
     }
 
     private static string[] Describe(ShippedModel m)

@@ -119,14 +119,14 @@ public static class ReproduceCommand
     {
         public void Pretrain(UaeSpec spec, string runDirectory, bool resume, int threads, string device)
         {
-            var recipe = Recipes.Get(spec.Recipe, spec.Targets.Count, Pretraining.IsCompositionMode([spec.Data]));
+            var recipe = Recipes.Get(spec.Recipe, spec.Targets.Count, Pretraining.IsCompositionMode(spec.DataSets));
             var training = recipe.Training with
             {
                 Epochs = recipe.DefaultEpochs,
                 Seed = spec.Seed,
                 WarmupEpochs = Math.Min(recipe.Training.WarmupEpochs, 0.1 * recipe.DefaultEpochs),
             };
-            var pretrain = new PretrainSpec([spec.Data], [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
+            var pretrain = new PretrainSpec(spec.DataSets, [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
             PretrainCommand.Run(pretrain, threads, device, resume, progress);
         }
     }

@@ -14,7 +14,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "cgcnn, megnet, alignn or transformer" };
-        var data = new Option<string?>("--data") { Description = "perov5 (its fixed split), nomad2018 (fixed seeded 80/10/10 split), or a CGCNN folder, an extxyz file with labels, or a CSV with a cif column" };
+        var data = new Option<string?>("--data") { Description = "perov5 (its fixed split), nomad2018 (fixed seeded 80/10/10 split), or a CGCNN folder, an extxyz file with labels, a CSV with a cif column, pymatgen JSON records with targets (matbench layouts) or an ASE .db with labels in its key-value pairs" };
         var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref or formation_energy_ev_natom,bandgap_energy_ev (several = multi-target)" };
         var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax} (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
         var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };

@@ -6,6 +6,9 @@ namespace CrystalTransformer.IO.Csv;
 /// <summary>One compound of a composition table: id, parsed composition and its numeric columns (NaN = empty).</summary>
 public sealed record CompoundRow(string Id, Composition Composition, double[] Values);
 
+/// <summary>One row of a formula CSV as read, before the formula is parsed: id, formula text and its 1-based line.</summary>
+public sealed record FormulaRecord(string Id, string Formula, int Line);
+
 /// <summary>
 /// Compounds read from a CSV with a formula column (e.g. perov5's <c>formula</c>, the MP compositions' <c>composition</c>)
 /// and numeric property columns; other columns (such as CIF text) are streamed past without being kept.
@@ -87,6 +90,40 @@ public sealed class CompositionTable
             rows.Add(new CompoundRow(id, composition, values));
         }
         return new CompositionTable(path, formulaColumn!, valueColumns, rows);
+    }
+
+    /// <summary>
+    /// Streams the formulas of a CSV (.gz transparently) without parsing them, so a bad formula is the caller's error for
+    /// that row only: the id is the first id column present (id, material_id, task_id, mp_id), else the formula text.
+    /// <paramref name="formulaColumn"/> null = the first of <see cref="FormulaColumnNames"/> in the header. A missing
+    /// column or a row with the wrong number of fields is an error naming the file and line.
+    /// </summary>
+    public static IEnumerable<FormulaRecord> ReadFormulas(string path, string? formulaColumn = null)
+    {
+        string[]? header = null;
+        int formulaIndex = -1, idIndex = -1;
+        foreach (var record in CsvRowReader.ReadFile(path))
+        {
+            if (header is null)
+            {
+                header = record.Fields.Select(f => f.Trim()).ToArray();
+                var h = header;
+                formulaIndex = formulaColumn is null
+                    ? FormulaColumnNames.Select(c => Array.FindIndex(h, x => x.Equals(c, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(i => i >= 0, -1)
+                    : Array.IndexOf(header, formulaColumn);
+                if (formulaIndex < 0)
+                    throw new InputError(formulaColumn is null
+                        ? $"no formula column (looked for {string.Join(", ", FormulaColumnNames)}; name one with the formula-column option)"
+                        : $"no column '{formulaColumn}' (columns: {string.Join(", ", header)})", path, record.Line);
+                idIndex = IdColumnNames.Select(c => Array.FindIndex(h, x => x.Equals(c, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(i => i >= 0, -1);
+                continue;
+            }
+            if (record.Fields.Length != header.Length)
+                throw new InputError($"row has {record.Fields.Length} fields, the header has {header.Length}", path, record.Line);
+            string formula = record.Fields[formulaIndex].Trim();
+            yield return new FormulaRecord(idIndex >= 0 && record.Fields[idIndex].Trim().Length > 0 ? record.Fields[idIndex].Trim() : formula, formula, record.Line);
+        }
+        if (header is null) throw new InputError("file is empty", path);
     }
 
     public int Column(string name) =>

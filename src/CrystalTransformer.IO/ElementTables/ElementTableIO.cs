@@ -26,7 +26,7 @@ public static class ElementTableIO
         ["cgcnn92", "megnet16", "mat2vec", "magpie", "magpie_sc", "oliynyk", "oliynyk_sc", "skipatom", "matscholar", "cgnf", "xenonpy", "random_200"];
 
     /// <summary>ct-UAEs pretrained by <c>ct pretrain</c> and shipped in data/uae/NAME (a ct embed folder plus run metadata).</summary>
-    public static readonly IReadOnlyList<string> ShippedUaeNames = ["ct-uae-perov5-mt", "ct-uae-perov5-st", "ct-uae-mp"];
+    public static readonly IReadOnlyList<string> ShippedUaeNames = ["ct-uae-perov5-mt", "ct-uae-perov5-st", "ct-uae-perov5-paper", "ct-uae-mp"];
 
     /// <summary>File names inside a ct-UAE folder.</summary>
     public static class UaeFiles
@@ -44,7 +44,7 @@ public static class ElementTableIO
     }
 
     public const string Syntax = "a built-in name (" + "cgcnn92, megnet16, mat2vec, magpie, magpie_sc, oliynyk, oliynyk_sc, skipatom, " +
-        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder; " +
+        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-perov5-paper, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder; " +
         "transformed with std:SPEC (columns standardised), pca:K:SPEC (first K principal components) or SPEC+SPEC (rows side by side, elements common to all), e.g. std:magpie+ct-uae-mp";
 
     /// <summary>

@@ -138,6 +138,99 @@ public static class ReportFigures
         return values;
     }
 
+    /// <summary>What a bar stands for, which decides its colour.</summary>
+    public enum BarKind { Reference, Baseline, Uae, Encoder }
+
+    private static Color BarColor(BarKind kind) => kind switch
+    {
+        BarKind.Reference => Colors.DimGray,
+        BarKind.Uae => new ScottPlot.Palettes.Category10().GetColor(1),
+        BarKind.Encoder => new ScottPlot.Palettes.Category10().GetColor(2),
+        _ => new ScottPlot.Palettes.Category10().GetColor(0),
+    };
+
+    /// <summary>
+    /// Horizontal bars of mean test MAE with ±1 std whiskers over seeds, one per table (the first at the top), coloured by
+    /// kind (the default table grey, ct-UAEs orange, whole-encoder transfer green, other tables blue), the mean written
+    /// beside each bar.
+    /// </summary>
+    public static Plot TableBars(string title, string xLabel, IReadOnlyList<(string Label, Stat Mae, BarKind Kind)> bars)
+    {
+        var plot = new Plot();
+        int n = bars.Count;
+        var list = new List<Bar>();
+        double top = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (_, mae, kind) = bars[i];
+            if (double.IsNaN(mae.Mean)) continue;
+            double err = double.IsNaN(mae.Std) ? 0 : mae.Std;
+            top = Math.Max(top, mae.Mean + err);
+            list.Add(new Bar { Position = n - 1 - i, Value = mae.Mean, Error = err, Size = 0.7, FillColor = BarColor(kind), ErrorSize = 0.25 });
+        }
+        var barPlot = plot.Add.Bars(list);
+        barPlot.Horizontal = true;
+        for (int i = 0; i < n; i++)
+        {
+            var (_, mae, _) = bars[i];
+            if (double.IsNaN(mae.Mean)) continue;
+            var label = plot.Add.Text(mae.Mean.ToString("0.0000", CultureInfo.InvariantCulture), mae.Mean + (double.IsNaN(mae.Std) ? 0 : mae.Std) + top * 0.015, n - 1 - i);
+            label.LabelFontSize = 10;
+            label.LabelAlignment = Alignment.MiddleLeft;
+        }
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int i = 0; i < n; i++) ticks.AddMajor(n - 1 - i, bars[i].Label);
+        plot.Axes.Left.TickGenerator = ticks;
+        plot.Axes.SetLimits(0, top * 1.18 + 1e-12, -0.6, n - 0.4);
+        plot.Title(title, 13);
+        plot.XLabel(xLabel, 12);
+        return plot;
+    }
+
+    /// <summary>
+    /// Paired differences against a reference table, one row per table: each seed's relative change of test MAE (open
+    /// circles), the mean over seeds (diamond) and its 95 % bootstrap interval over test crystals (line); zero dashed.
+    /// </summary>
+    public static Plot PairedDifferences(string title, string xLabel, IReadOnlyList<(string Label, double[] PerSeed, double Mean, double Low, double High, BarKind Kind)> rows)
+    {
+        var plot = new Plot();
+        int n = rows.Count;
+        double lo = 0, hi = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (_, seeds, mean, low, high, kind) = rows[i];
+            double y = n - 1 - i;
+            var color = BarColor(kind);
+            if (!double.IsNaN(low) && !double.IsNaN(high))
+            {
+                var line = plot.Add.Line(100 * low, y, 100 * high, y);
+                line.Color = color;
+                line.LineWidth = 3;
+                lo = Math.Min(lo, 100 * low); hi = Math.Max(hi, 100 * high);
+            }
+            var finite = seeds.Where(double.IsFinite).ToArray();
+            if (finite.Length > 0)
+            {
+                var points = plot.Add.ScatterPoints(finite.Select(v => 100 * v).ToArray(), finite.Select(_ => y + 0.18).ToArray(), color);
+                points.MarkerShape = MarkerShape.OpenCircle;
+                points.MarkerSize = 8;
+                lo = Math.Min(lo, 100 * finite.Min()); hi = Math.Max(hi, 100 * finite.Max());
+            }
+            if (double.IsFinite(mean)) plot.Add.Marker(100 * mean, y, MarkerShape.FilledDiamond, 11, color);
+        }
+        var zero = plot.Add.VerticalLine(0);
+        zero.LinePattern = LinePattern.Dashed;
+        zero.Color = Colors.Black.WithAlpha(0.6);
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int i = 0; i < n; i++) ticks.AddMajor(n - 1 - i, rows[i].Label);
+        plot.Axes.Left.TickGenerator = ticks;
+        double pad = 0.08 * (hi - lo) + 0.5;
+        plot.Axes.SetLimits(lo - pad, hi + pad, -0.6, n - 0.4);
+        plot.Title(title, 13);
+        plot.XLabel(xLabel, 12);
+        return plot;
+    }
+
     /// <summary>Predicted against true test values with the y = x line.</summary>
     public static Plot Parity(string title, string unit, double[] truth, double[] predicted)
     {

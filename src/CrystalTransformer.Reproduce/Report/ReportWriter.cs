@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CrystalTransformer.IO;
 using CrystalTransformer.IO.Csv;
+using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Reproduce.Report;
 
@@ -89,6 +90,7 @@ public static class ReportWriter
         html.P($"Command: <code>{E(commandLine)}</code>. Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC from <code>{E(Path.GetFileName(store.Path))}</code>: " +
                $"{runs.Count} finished run(s) in {tables.Settings.Count()} setting(s), {failures.Count} failed cell(s).");
         if (runs.Count == 0) html.P("<b>No run has finished yet</b>: there is nothing to compare.");
+        AtAGlance(html, tables, comparisons, eligibility, figures);
         Honesty(html, runs, notes);
         TableSources(html, tables, eligibility);
         Verdicts(html, tables, comparisons, targets);
@@ -432,6 +434,137 @@ public static class ReportWriter
             var fig = ReportFigures.Save(ReportFigures.LearningCurves(title, $"test MAE ({Unit(b.Key.Target)})", series), figures,
                 Slug($"learning_{b.Key.Dataset}_{b.Key.Target}_{b.Key.Model}_{b.Key.Profile}"), title, caption, ReportFigures.WideWidth, ReportFigures.WideHeight);
             h.Figure(fig);
+        }
+    }
+
+    /// <summary>Colour class of a group's bar: the reference, a ct-UAE, whole-encoder transfer or another table.</summary>
+    private static ReportFigures.BarKind KindOf(Group g, Group? reference) =>
+        ReferenceEquals(g, reference) ? ReportFigures.BarKind.Reference
+        : g.Setting.Mode == GridCell.Encoder ? ReportFigures.BarKind.Encoder
+        : UaeCatalog.IsUae(g.Embedding) ? ReportFigures.BarKind.Uae
+        : ReportFigures.BarKind.Baseline;
+
+    /// <summary>
+    /// Per data set (profile, data set, target, back-end) at the largest training size run: test MAE per table with
+    /// error bars over seeds, the paired differences against the default table, and the training curves of a few runs
+    /// (the default table's, the lowest-MAE table's and the best ct-UAE's, for the same seed), each with a caption
+    /// computed from the numbers shown.
+    /// </summary>
+    private static void AtAGlance(Html h, ResultTables t, ComparisonSet comparisons, TableEligibility eligibility, string figures)
+    {
+        var blocks = t.Groups.GroupBy(g => CurveKey(g.Setting)).ToArray();
+        if (blocks.Length == 0) return;
+        h.Raw("<h2>At a glance</h2>");
+        h.P("For each data set, at the largest training size run: the test MAE of every table (mean ± 1 standard deviation over seeds), " +
+            "the change against the back-end's default table seed by seed, and the training curves of a few runs. Learning curves over sizes and parity plots follow further down.");
+        var stats = comparisons.All.ToDictionary(c => c.Candidate, c => c.Stats, ReferenceEqualityComparer.Instance);
+        foreach (var b in blocks)
+        {
+            int largest = b.Max(g => g.Setting.TrainCount);
+            string model = b.Key.Model, defaultTable = Profiles.DefaultTable(model);
+            var reference = b.Where(g => g.Setting.TrainCount == largest && g.Setting.Model == model && g.Setting.Mode == GridCell.Frozen && g.Embedding == defaultTable)
+                .MaxBy(g => g.Runs.Count);
+            var groups = b.Where(g => g.Setting.TrainCount == largest && !g.IsSingleVariant && !double.IsNaN(g.Mae.Mean)
+                                      && (reference is null || ReferenceEquals(g, reference) || ReferenceEquals(t.Reference(g.Setting), reference)))
+                .OrderBy(g => g.Mae.Mean).ToArray();
+            if (groups.Length == 0) continue;
+            var any = groups[0].Setting;
+            bool sanity = Cleanliness.IsSanityDataset(any.Dataset);
+            string where = $"{(b.Key.Profile.Length > 0 ? b.Key.Profile + ": " : "")}{b.Key.Dataset} / {b.Key.Target}, {model}, {any.SizeText} training crystals";
+            string Name(Group g) => LegendLabel(g) + (!sanity && !eligibility.Of(g).Clean ? " †" : "");
+            h.Raw($"<h3>{E(where)}</h3>");
+
+            // 1. Test MAE per table.
+            var best = groups[0];
+            var caption = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+                $"Lowest mean test MAE: {Name(best)} ({MeanStd(best.Mae)}, {best.Mae.N} seed{(best.Mae.N == 1 ? "" : "s")})"));
+            if (reference is not null)
+            {
+                caption.Append(string.Create(CultureInfo.InvariantCulture, $"; the default table {defaultTable}: {MeanStd(reference.Mae)}. "));
+                if (double.IsNaN(reference.Mae.Std))
+                    caption.Append("With one seed there is no spread over seeds to judge the differences by.");
+                else
+                {
+                    double spread = reference.Mae.Std;
+                    var below = groups.Where(g => !ReferenceEquals(g, reference) && g.Mae.Mean < reference.Mae.Mean - spread).Select(Name).ToArray();
+                    var above = groups.Where(g => !ReferenceEquals(g, reference) && g.Mae.Mean > reference.Mae.Mean + spread).Select(Name).ToArray();
+                    int within = groups.Length - 1 - below.Length - above.Length;
+                    caption.Append(string.Create(CultureInfo.InvariantCulture, $"Lower than {defaultTable} by more than its standard deviation over seeds ({spread:0.0000}): {(below.Length == 0 ? "none" : string.Join(", ", below))}; ")
+                        + $"higher by more: {(above.Length == 0 ? "none" : string.Join(", ", above))}; {within} within it (not resolved at this budget and number of seeds).");
+                }
+            }
+            else caption.Append($"; the default table {defaultTable} was not run here, so nothing is compared with it.");
+            if (sanity) caption.Append(" NOMAD-2018 is a sanity row: with four elements it cannot rank element tables.");
+            else if (groups.Any(g => !eligibility.Of(g).Clean)) caption.Append(" † not clean here (kept out of every verdict).");
+            string title = $"{where}: test MAE per table";
+            int height = Math.Max(300, 120 + 34 * groups.Length);
+            var bars = groups.Select(g => (Name(g), g.Mae, KindOf(g, reference))).ToArray();
+            h.Figure(ReportFigures.Save(ReportFigures.TableBars(title, $"test MAE ({Unit(b.Key.Target)}), mean ± 1 std over seeds", bars), figures,
+                Slug($"tables_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}"), title, caption.ToString(), ReportFigures.WideWidth, height));
+
+            // 2. Paired differences against the default table.
+            if (reference is not null && groups.Length > 1)
+            {
+                var rows = groups.Where(g => !ReferenceEquals(g, reference)).Select(g =>
+                {
+                    var st = stats.TryGetValue(g, out var known) ? known : t.Compare(g, reference);
+                    var mine = g.Runs.GroupBy(r => r.Cell.Seed).ToDictionary(x => x.Key, x => x.First().Mae);
+                    var theirs = reference.Runs.GroupBy(r => r.Cell.Seed).ToDictionary(x => x.Key, x => x.First().Mae);
+                    double[] perSeed = st.Seeds.Select(seed => mine[seed] / theirs[seed] - 1).ToArray();
+                    return (Group: g, Stats: st, PerSeed: perSeed);
+                }).Where(r => r.PerSeed.Length > 0).OrderBy(r => r.Stats.Relative.Mean).ToArray();
+                if (rows.Length > 0)
+                {
+                    string Listed(IEnumerable<string> names) => names.Any() ? string.Join(", ", names) : "none";
+                    var lower = rows.Where(r => r.PerSeed.All(v => v < 0)).Select(r => Name(r.Group));
+                    var higher = rows.Where(r => r.PerSeed.All(v => v > 0)).Select(r => Name(r.Group));
+                    var mixed = rows.Where(r => !r.PerSeed.All(v => v < 0) && !r.PerSeed.All(v => v > 0)).Select(r => Name(r.Group));
+                    var clearBelow = rows.Where(r => r.Stats.BootstrapHigh < 0).Select(r => Name(r.Group));
+                    int crystals = rows.Max(r => r.Stats.BootstrapCrystals);
+                    string pairedCaption = $"Relative change of test MAE against {defaultTable}, seed by seed (circles), its mean over seeds (diamond) and the 95 % bootstrap interval " +
+                        $"over the {crystals} test crystals (line); left of zero is better. Lower on every seed: {Listed(lower)}; higher on every seed: {Listed(higher)}; mixed: {Listed(mixed)}. " +
+                        $"Interval entirely below zero: {Listed(clearBelow)}. Which of these are verdicts (clean comparisons, Holm-corrected) is decided under \"Does ct-UAE help?\".";
+                    string pairedTitle = $"{where}: change against {defaultTable}";
+                    var plotRows = rows.Select(r => (Name(r.Group), r.PerSeed, r.Stats.Relative.Mean, r.Stats.BootstrapLow, r.Stats.BootstrapHigh, KindOf(r.Group, reference))).ToArray();
+                    h.Figure(ReportFigures.Save(ReportFigures.PairedDifferences(pairedTitle, $"change of test MAE against {defaultTable} (%)", plotRows), figures,
+                        Slug($"paired_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}"), pairedTitle, pairedCaption, ReportFigures.WideWidth, Math.Max(300, 120 + 34 * rows.Length)));
+                }
+            }
+
+            // 3. Training curves of a few runs, all for one seed.
+            var chosen = new List<Group>();
+            if (reference is not null) chosen.Add(reference);
+            if (!chosen.Contains(best)) chosen.Add(best);
+            if (groups.Where(g => g.IsTransfer).MinBy(g => g.Mae.Mean) is { } bestTransfer && !chosen.Contains(bestTransfer)) chosen.Add(bestTransfer);
+            int? seed = chosen.Select(g => g.Runs.Select(r => r.Cell.Seed)).Aggregate((x, y) => x.Intersect(y)).Order().Cast<int?>().FirstOrDefault();
+            int missing = 0;
+            foreach (var g in chosen)
+            {
+                var run = g.Runs.FirstOrDefault(r => r.Cell.Seed == seed) ?? g.Runs[0];
+                string log = Path.Combine(run.RunDirectory, Trainer.LogFile);
+                (string[] Targets, IReadOnlyList<LogRow> Rows) curve;
+                try { curve = TrainingLog.Read(log); }
+                catch (Structures.InputError) { missing++; continue; }
+                if (curve.Rows.Count == 0) { missing++; continue; }
+                var logRows = curve.Rows;
+                int bestEpoch = logRows.LastOrDefault(r => r.IsBest)?.Epoch ?? logRows[^1].Epoch;
+                int k = Math.Max(0, Array.IndexOf(curve.Targets, b.Key.Target));
+                var bestRow = logRows.First(r => r.Epoch == bestEpoch);
+                string verdict = logRows.Count < 3
+                    ? $"only {logRows.Count} epoch{(logRows.Count == 1 ? "" : "s")}: too few to judge convergence"
+                    : bestEpoch > logRows[^1].Epoch - Math.Max(1, logRows.Count / 10)
+                        ? "the validation MAE was still falling at the end of the budget: a longer budget would likely lower it"
+                        : $"the validation MAE levelled off: the last {logRows[^1].Epoch - bestEpoch} epochs did not improve on epoch {bestEpoch}";
+                string curveTitle = $"{where}: training curve of {LegendLabel(g)}, seed {run.Cell.Seed}";
+                string curveCaption = string.Create(CultureInfo.InvariantCulture,
+                    $"Best validation epoch {bestEpoch} of {logRows[^1].Epoch} (validation MAE {bestRow.ValidationMae[k]:0.0000}, test MAE {run.Mae:0.0000}); {verdict}.");
+                var plot = CrystalTransformer.Analysis.Plots.Figures.TrainingCurve($"{LegendLabel(g)}, seed {run.Cell.Seed}: training curve", logRows.Select(r => r.Epoch).ToArray(),
+                    curve.Targets.Select((target, j) => (target, (IReadOnlyList<double>)logRows.Select(r => r.ValidationMae[j]).ToArray())).ToArray(),
+                    logRows.Select(r => r.TrainLoss).ToArray(), bestEpoch);
+                h.Figure(ReportFigures.Save(plot, figures, Slug($"curve_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}_{g.Embedding}_{g.Setting.Mode}_s{run.Cell.Seed}"),
+                    curveTitle, curveCaption, 640, 420));
+            }
+            if (missing > 0) h.P($"<span class=\"note\">{missing} training curve(s) not drawn: the run directory's log.csv is not on this machine (stores merged from elsewhere keep the metrics, not the logs).</span>");
         }
     }
 

@@ -17,7 +17,7 @@ public class PretrainCommandTests
         return CommandRunner.Run(root, args);
     }
 
-    private static string CompositionCsv(string dir)
+    internal static string CompositionCsv(string dir)
     {
         var rng = new Random(2);
         string[] cations = ["Li", "Na", "K", "Mg", "Ca", "Sr", "Ba", "Ti", "Fe"];

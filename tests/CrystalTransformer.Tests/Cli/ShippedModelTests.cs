@@ -45,4 +45,16 @@ public class ShippedModelTests
         double mae = test.Average(i => Math.Abs(predicted[data.Entries[i].Id] - data.Labels[i][0]));
         Assert.InRange(mae, 0, 0.15); // its test MAE over all 799 is about 0.065 eV
     }
+
+    [Fact]
+    public void EveryShippedModelSaysHowToCiteIt()
+    {
+        Assert.NotEmpty(ShippedModels.List());
+        foreach (var m in ShippedModels.List())
+        {
+            string file = Path.Combine(m.Directory, Citations.FileName);
+            Assert.True(File.Exists(file), $"{m.Name} has no {Citations.FileName}");
+            Assert.Equal(Citations.Markdown(Citations.For(m.Info.Kind, m.Info.Config, m.Info.DataSource)), File.ReadAllText(file));
+        }
+    }
 }

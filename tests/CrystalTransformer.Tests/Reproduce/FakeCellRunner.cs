@@ -80,6 +80,14 @@ internal sealed class FakeCellRunner : ICellRunner
             ["test"] = new JsonObject { [cell.Target] = new JsonObject { ["count"] = TestCrystals, ["mae"] = mae, ["rmse"] = 1.3 * mae, ["r2"] = 1 - mae } },
         };
         File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.MetricsFile), metrics.ToJsonString());
+        // The loop's log: validation MAE falling to its best at epoch 2, then flat.
+        var log = new List<string> { $"epoch,learning_rate,train_loss,val_score,val_mae_{cell.Target},best,seconds" };
+        for (int e = 1; e <= request.Configuration.Epochs; e++)
+        {
+            double v = validationMae * (e == 1 ? 1.5 : e == 2 ? 1.0 : 1.01);
+            log.Add(string.Create(CultureInfo.InvariantCulture, $"{e},0.01,{1.0 / e},{v},{v},{(e <= 2 ? 1 : 0)},0.1"));
+        }
+        File.WriteAllText(Path.Combine(request.RunDirectory, Trainer.LogFile), string.Join("\n", log) + "\n");
         var m = new TargetMetrics(TestCrystals, mae, 1.3 * mae, 1 - mae);
         var d = new Dictionary<string, TargetMetrics> { [cell.Target] = m };
         return new TrainingResult(2, request.Configuration.Epochs, false, 1.5, [cell.Target], d, d, d, Path.Combine(request.RunDirectory, Trainer.BestFile));

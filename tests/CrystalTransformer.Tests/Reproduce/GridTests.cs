@@ -24,7 +24,8 @@ public class GridTests
     public void FullProfileCoversEveryCombination()
     {
         var cells = Profiles.Full.Expand();
-        Assert.Equal(3 * 12 * 2 * (3 + 4 + 4 + 1) * 3, cells.Count);
+        // 3 models × (9 baseline tables + 5 ct-UAEs) × 2 modes × 12 data set sizes × 3 seeds.
+        Assert.Equal(3 * 14 * 2 * (3 + 4 + 4 + 1) * 3, cells.Count);
         Assert.Equal(cells.Count, cells.Select(c => c.Key).Distinct().Count());
         Assert.Equal(Profiles.Full.Expand().Select(c => c.Key), cells.Select(c => c.Key)); // fixed order
         Assert.Contains(cells, c => c.Dataset == Profiles.Perov5Ood && c.Embedding == UaeCatalog.Perov5Single && c.Model == "alignn");

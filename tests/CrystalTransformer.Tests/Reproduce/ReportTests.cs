@@ -44,6 +44,26 @@ public class ReportTests
         Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("learning_nomad2018"));
         Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("parity_perov5"));
         Assert.All(pngs, p => Assert.True(File.Exists(Path.ChangeExtension(p, ".svg"))));
+        // At a glance: per data set the tables' MAE with error bars, the paired differences and a few training curves.
+        Assert.Contains("At a glance", html);
+        Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("tables_perov5_heat_ref_cgcnn"));
+        Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("paired_perov5_heat_ref_cgcnn"));
+        Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("curve_perov5_heat_ref_cgcnn") && f.Contains("cgcnn92"));
+        Assert.Contains(pngs, f => Path.GetFileName(f).StartsWith("curve_perov5_heat_ref_cgcnn") && f.Contains("ct-uae-mp"));
+    }
+
+    [Fact]
+    public void AtAGlanceCaptionsAreComputedFromTheRuns()
+    {
+        string index = SyntheticReport(out _);
+        string html = System.Net.WebUtility.HtmlDecode(File.ReadAllText(index));
+        // ct-uae-mp is 30 % better on every seed (FakeCellRunner): the lowest bar, lower on every seed, its interval below zero.
+        Assert.Matches(@"Lowest mean test MAE: ct-uae-mp \(0\.\d{4} ± 0\.\d{4}, 3 seeds\); the default table cgcnn92: 0\.\d{4} ± 0\.\d{4}\.", html);
+        Assert.Matches(@"Lower on every seed: ct-uae-mp[;,]", html);
+        Assert.Matches(@"Interval entirely below zero: ct-uae-mp[ .,]", html);
+        Assert.Matches(@"higher on every seed: none;", html);
+        // The fake log reaches its best at epoch 2 of more and stays flat.
+        Assert.Matches(@"Best validation epoch 2 of \d+ \(validation MAE 0\.\d{4}, test MAE 0\.\d{4}\); the validation MAE levelled off", html);
     }
 
     [Fact]
