@@ -167,6 +167,12 @@ public static class ModelFile
     /// </summary>
     private static Dictionary<string, byte[]> ReadEntries(string path, IReadOnlyCollection<string> keep)
     {
+        try { return ReadEntriesOf(path, keep); }
+        catch (InvalidDataException ex) { throw new InputError($"damaged file: not a readable zip archive ({ex.Message.ReplaceLineEndings(" ")})", path); }
+    }
+
+    private static Dictionary<string, byte[]> ReadEntriesOf(string path, IReadOnlyCollection<string> keep)
+    {
         using var zip = OpenZip(path);
         var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         long total = 0;
@@ -211,8 +217,13 @@ public static class ModelFile
         try
         {
             info = JsonSerializer.Deserialize<ModelInfo>(json, TrainingOptions.Json);
+            if (info?.Config is { } config) _ = Numbers(config, "").Count(); // JsonObject reads its keys lazily: find repeated ones here
         }
-        catch (JsonException ex) { throw new InputError($"{InfoEntry} is not valid ({ex.Message.ReplaceLineEndings(" ")})", path); }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
+        {
+            // (a repeated key in an object is an ArgumentException of JsonObject)
+            throw new InputError($"{InfoEntry} is not valid ({ex.Message.ReplaceLineEndings(" ")})", path);
+        }
         if (info is null || info.Format != FormatName) throw new InputError($"not a {FormatName} file", path);
         if (info.Version > FormatVersion)
             throw new InputError($"model file version {info.Version} is newer than this program reads ({FormatVersion}); update ct", path);

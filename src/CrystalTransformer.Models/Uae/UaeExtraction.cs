@@ -36,6 +36,14 @@ public static class UaeExtraction
         var bias = find("atom_embed.bias");
         if (weight.Shape.Length != 2 || bias.Shape.Length != 1 || bias.Shape[0] != weight.Shape[0])
             throw new InputError($"atom_embed has shapes [{string.Join(",", weight.Shape)}] and [{string.Join(",", bias.Shape)}], expected [width, maxZ] and [width]", path);
-        return UaeTable.FromLinear(weight.ToFloatArray(), (int)weight.Shape[0], (int)weight.Shape[1], bias.ToFloatArray(), null);
+        try
+        {
+            return UaeTable.FromLinear(weight.ToFloatArray(), (int)weight.Shape[0], (int)weight.Shape[1], bias.ToFloatArray(), null);
+        }
+        catch (InputError e) when (e.Origin is null) { throw e.At(path); } // tensor data are read only here
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or OverflowException or InvalidCastException)
+        {
+            throw new InputError($"not a readable PyTorch checkpoint ({e.Message.ReplaceLineEndings(" ")})", path);
+        }
     }
 }
