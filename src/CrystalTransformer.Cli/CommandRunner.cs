@@ -9,6 +9,12 @@ public static class CommandRunner
     public const int ExitInputError = 1;
     public const int ExitInternalError = 3;
 
+    /// <summary>
+    /// Where the details of an internal error go: the folder a command writes into (its run or output directory) once it
+    /// is known, else the temporary folder.
+    /// </summary>
+    public static string? DetailsDirectory { get; set; }
+
     public static int Run(RootCommand root, string[] args)
     {
         try
@@ -54,8 +60,15 @@ public static class CommandRunner
                 Console.Error.WriteLine("ct: cancelled");
                 return 130;
             default:
-                string log = Path.Combine(Path.GetTempPath(), $"ct-error-{Environment.ProcessId}.log");
-                try { File.WriteAllText(log, ex.ToString()); } catch { log = "(could not write details)"; }
+                string name = $"ct-error-{DateTime.Now:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log";
+                string log = Path.Combine(DetailsDirectory is { } d && Directory.Exists(d) ? d : Path.GetTempPath(), name);
+                try { File.WriteAllText(log, ex.ToString()); }
+                catch (Exception) when (log != Path.Combine(Path.GetTempPath(), name))
+                {
+                    log = Path.Combine(Path.GetTempPath(), name);
+                    try { File.WriteAllText(log, ex.ToString()); } catch (Exception) { log = "(could not write details)"; }
+                }
+                catch (Exception) { log = "(could not write details)"; }
                 Console.Error.WriteLine($"ct: internal error: {Unwrap(ex).Message.ReplaceLineEndings(" ")} (details in {log})");
                 return ExitInternalError;
         }

@@ -72,6 +72,7 @@ public static class TextFiles
                 write(file);
                 file.Flush(flushToDisk: true);
             }
+            if (FaultInjection.Enabled) FaultInjection.At("atomic-write");
             File.Move(temp, full, overwrite: true);
         }
         finally

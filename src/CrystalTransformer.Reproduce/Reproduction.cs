@@ -107,8 +107,10 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 var (config, data, table) = pending[k];
                 var cell = config.Cell;
                 string runDir = Path.Combine(o.Output, RunsFolder, cell.DirectoryName(config.Hash));
-                var request = new CellRequest(config, table, data.Spec, runDir, Resume: File.Exists(Path.Combine(runDir, Trainer.LastFile)),
-                    o.Threads, o.Device, Path.Combine(o.Output, CacheFolder));
+                bool resume = File.Exists(Path.Combine(runDir, Trainer.LastFile));
+                // A resumed cell continues with the thread count it started with unless --threads says otherwise.
+                int threads = resume && o.Threads == 0 && ResumeSettings.Recorded(runDir).Threads is int recorded ? recorded : o.Threads;
+                var request = new CellRequest(config, table, data.Spec, runDir, resume, threads, o.Device, Path.Combine(o.Output, CacheFolder));
                 display.CellStarted(k, cell.Key + (request.Resume ? " (resuming)" : ""));
                 var cellClock = Stopwatch.StartNew();
                 try
@@ -120,6 +122,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                     }
                     var record = RecordFromRunDirectory(config, runDir, cellClock.Elapsed.TotalSeconds, store.Path);
                     store.Record(record);
+                    if (IO.FaultInjection.Enabled) IO.FaultInjection.At("cell-recorded");
                     eta.Add(cell, cellClock.Elapsed.TotalSeconds);
                     display.CellFinished(k, string.Create(CultureInfo.InvariantCulture,
                         $"{cell.Key}: test MAE {record.Mae:0.0000}, R² {record.R2:0.000} ({cellClock.Elapsed.TotalSeconds:0} s)"),

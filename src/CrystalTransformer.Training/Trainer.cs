@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CrystalTransformer.IO;
 using CrystalTransformer.Models;
 using CrystalTransformer.Structures;
 using TorchSharp;
@@ -78,7 +79,12 @@ public static class Trainer
         ConfigFile = "config.json", EnvironmentFile = "environment.json", PredictionsFile = "test_predictions.csv";
     private const string OptimizerEntry = "optimizer.bin", StateEntry = "state.json";
 
-    private sealed record LoopState(int NextEpoch, double BestScore, int BestEpoch, double Seconds, string OptionsHash);
+    /// <summary>
+    /// What a checkpoint holds besides weights and optimizer state. <see cref="Log"/> is log.csv's rows up to
+    /// <see cref="NextEpoch"/>, so a run killed between writing the checkpoint and the log loses no row (null in
+    /// checkpoints written before it existed: the file is then truncated instead).
+    /// </summary>
+    private sealed record LoopState(int NextEpoch, double BestScore, int BestEpoch, double Seconds, string OptionsHash, string[]? Log = null);
 
     public static TrainingResult Train(TrainableModel model, LabelledData data, TrainingOptions options, RunSettings run, ITrainingObserver observer)
     {
@@ -109,19 +115,27 @@ public static class Trainer
 
         var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
         string lastPath = Path.Combine(dir, LastFile), bestPath = Path.Combine(dir, BestFile), logPath = Path.Combine(dir, LogFile);
-        AtomicFile.CleanStale(lastPath);
-        AtomicFile.CleanStale(bestPath);
+        // Temporary files of atomic writes that a killed session left behind.
+        AtomicFile.CleanStaleIn(dir);
+        string header = LogHeader(data.Targets);
+        List<string> log;
         if (run.Resume)
         {
             state = LoadCheckpoint(lastPath, model, optimizer, optionsHash);
-            observer.Message($"resuming {dir} at epoch {state.NextEpoch + 1} of {options.Epochs}");
-            TruncateLog(logPath, state.NextEpoch);
+            observer.Message(state.NextEpoch < options.Epochs
+                ? $"resuming {dir} at epoch {state.NextEpoch + 1} of {options.Epochs}"
+                : $"all {options.Epochs} epochs of {dir} were trained: evaluating the best epoch ({state.BestEpoch})");
+            log = state.Log?.ToList() ?? LoggedRows(logPath, state.NextEpoch);
         }
         else
         {
             WriteRunDescription(dir, model, data, options, run, device, scaler);
-            File.WriteAllText(logPath, LogHeader(data.Targets) + "\n");
+            log = [];
         }
+        // log.csv is rewritten whole (atomically) after every checkpoint: it is never half-written, and its rows are the
+        // checkpoint's.
+        void WriteLog() => AtomicFile.WriteAllText(logPath, string.Concat(log.Prepend(header).Select(l => l + "\n")));
+        WriteLog();
 
         // Standardised targets of every entry live on the device once; batches index into them.
         using var allTargets = tensor(data.Labels.SelectMany((row, i) => row.Select((v, t) => double.IsNaN(v) ? float.NaN : scaler.Standardize(v, t))).ToArray(),
@@ -133,7 +147,10 @@ public static class Trainer
         double secondsBefore = state.Seconds; // training time of earlier sessions of this run
         bool timeLimited = false, stoppedEarly = false;
         int epoch = state.NextEpoch;
-        for (; epoch < options.Epochs; epoch++)
+        // A run killed after the checkpoint of the epoch that ended it early is finished, as it would have been.
+        if (options.Patience > 0 && state.BestEpoch > 0 && epoch - state.BestEpoch >= options.Patience && epoch < options.Epochs)
+            stoppedEarly = true;
+        for (; !stoppedEarly && epoch < options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             long epochSeed = unchecked(options.Seed * 1_000_003L + epoch);
@@ -161,8 +178,9 @@ public static class Trainer
             if (!double.IsFinite(trainLoss))
             {
                 // The weights are ruined: log the epoch, but keep best.ct and last.ct of the last good one.
-                File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
-                    data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
+                log.Add(LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)));
+                WriteLog();
                 optimizer.Dispose();
                 throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, TrainingDivergedError.LossNotFinite);
             }
@@ -172,8 +190,9 @@ public static class Trainer
             int broken = Array.FindIndex(valMetrics, m => m.Count > 0 && !double.IsFinite(m.Mae));
             if (broken >= 0)
             {
-                File.AppendAllText(logPath, LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
-                    valMetrics.Select(m => m.Mae).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)) + "\n");
+                log.Add(LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    valMetrics.Select(m => m.Mae).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)));
+                WriteLog();
                 optimizer.Dispose();
                 throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1,
                     $"validation MAE of '{data.Targets[broken]}' is not finite");
@@ -183,12 +202,15 @@ public static class Trainer
             bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
             double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
-            state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash);
-            SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);
             var record = new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss, valMetrics.Select(m => m.Mae).ToArray(), score, best,
                 epochClock.Elapsed.TotalSeconds);
-            File.AppendAllText(logPath, LogLine(record) + "\n");
+            log.Add(LogLine(record));
+            state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash, log.ToArray());
+            SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);
+            if (FaultInjection.Enabled) FaultInjection.At("checkpoint-saved");
+            WriteLog();
             observer.EpochDone(record);
+            if (FaultInjection.Enabled) FaultInjection.At("epoch-written");
             if (options.Patience > 0 && epoch + 1 - state.BestEpoch >= options.Patience && epoch + 1 < options.Epochs)
             {
                 stoppedEarly = true;
@@ -505,13 +527,10 @@ public static class Trainer
     /// <summary>log.csv spells non-finite numbers as the JSON files do: NaN, Infinity, -Infinity.</summary>
     private static string LogNumber(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    private static void TruncateLog(string path, int epochsKept)
-    {
-        if (!File.Exists(path)) return;
-        var lines = File.ReadAllLines(path);
-        var kept = lines.Take(1).Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out int e) && e <= epochsKept));
-        AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
-    }
+    /// <summary>The rows of an existing log.csv up to <paramref name="epochsKept"/> (checkpoints older than the log inside them).</summary>
+    private static List<string> LoggedRows(string path, int epochsKept) =>
+        !File.Exists(path) ? []
+        : File.ReadAllLines(path).Skip(1).Where(l => int.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out int e) && e <= epochsKept).ToList();
 
     /// <summary>The data source(s) as recorded in run files (see <see cref="IO.BuiltInData.Portable"/>).</summary>
     private static string PortableSources(string source) =>

@@ -86,7 +86,11 @@ public static class PredictCommand
                     throw new InputError("no structure files found (looked for .cif, .vasp, POSCAR*, CONTCAR*, .extxyz, .xyz, and .gz of these)");
 
                 string? outPath = p.GetValue(output);
-                if (outPath is not null) AtomicFile.CleanStale(outPath);
+                if (outPath is not null)
+                {
+                    AtomicFile.CleanStale(outPath);
+                    CommandRunner.DetailsDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath));
+                }
                 int rows = 0, failed = 0;
                 void write(TextWriter w)
                 {

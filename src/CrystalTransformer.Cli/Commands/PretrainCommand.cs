@@ -25,8 +25,8 @@ public static class PretrainCommand
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling, augmentation and dropout", DefaultValueFactory = _ => 42 };
         var splitSeed = new Option<int>("--split-seed") { Description = "seed of the random 80/10/10 split when the data have no split column", DefaultValueFactory = _ => 42 };
         var trainSize = new Option<int?>("--train-size") { Description = "use only this many training entries (seeded choice); validation and test stay whole" };
-        var threads = new Option<int>("--threads") { Description = "torch threads (0 = libtorch default)", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int?>("--threads") { Description = "torch threads (0 = libtorch default; with --resume the run's own unless given)" };
+        var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (default auto, with --resume the run's own)" };
         var quiet = new Option<bool>("--quiet") { Description = "no progress output (CI)" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget (summed over resumed sessions) is used up; 0 = none" };
         var batch = new Option<int?>("--batch-size") { Description = "batch size" };
@@ -109,7 +109,17 @@ public static class PretrainCommand
                 string dir = p.GetValue(output) ?? Path.Combine("runs", $"pretrain-{stem}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 spec = new PretrainSpec(dataNames, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
             }
-            var result = Run(spec, p.GetValue(threads), p.GetValue(device)!, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
+            CommandRunner.DetailsDirectory = spec.Directory;
+            int runThreads = p.GetValue(threads) ?? 0;
+            string runDevice = p.GetValue(device) ?? "auto";
+            if (resumeDir is not null)
+            {
+                // A resumed run continues with the threads and device it started with, unless told otherwise.
+                string? warning;
+                (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
+                if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
+            }
+            var result = Run(spec, runThreads, runDevice, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
             if (!p.GetValue(quiet)) Console.WriteLine(Summary(result, spec.Directory));
             return 0;
         }));

@@ -51,6 +51,7 @@ public static class ReproduceCommand
         {
             string commandLine = "ct " + string.Join(" ", p.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
             string outDir = p.GetValue(output)!;
+            CommandRunner.DetailsDirectory = outDir;
             var log = p.GetValue(quiet) ? TextWriter.Null : Console.Out;
             if (p.GetValue(merge) is { Length: > 0 } inputs)
             {

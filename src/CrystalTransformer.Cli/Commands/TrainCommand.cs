@@ -42,8 +42,8 @@ public static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "architecture setting NAME=VALUE, repeatable (e.g. --set convolutions=4 --set atom_features=128)", AllowMultipleArgumentsPerToken = false };
         var majority = new Option<bool>("--majority-species") { Description = "read disordered sites as their majority species (default: refuse disordered structures)" };
         var graphCache = new Option<string?>("--graph-cache") { Description = "folder for graph caches: graphs are built once and streamed from disk (bounded memory for large data; reused while data and settings match)" };
-        var threads = new Option<int>("--threads") { Description = "torch and graph-building threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int?>("--threads") { Description = "torch and graph-building threads (0 = all cores; default all cores, with --resume the run's own)" };
+        var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (default auto, with --resume the run's own)" };
         var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
         var batchMemory = new Option<double?>("--batch-memory") { Description = "GiB of activations a training step may keep, by the model's estimate (default 4; 0 = no limit): larger batches (ALIGNN on big crystals) are trained in parts with accumulated gradients" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
@@ -105,8 +105,18 @@ public static class TrainCommand
                 };
             }
             bool isQuiet = p.GetValue(quiet);
+            CommandRunner.DetailsDirectory = request.Output;
+            int runThreads = p.GetValue(threads) ?? 0;
+            string runDevice = p.GetValue(device) ?? "auto";
+            if (resumeDir is not null)
+            {
+                // A resumed run continues with the threads and device it started with, unless told otherwise.
+                string? warning;
+                (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
+                if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
+            }
             var result = TrainingProgress.Run(TrainingProgress.Default(isQuiet),
-                observer => BackendTraining.Run(request, observer, p.GetValue(device)!, p.GetValue(threads), resumeDir is not null));
+                observer => BackendTraining.Run(request, observer, runDevice, runThreads, resumeDir is not null));
             TrainingCurveFile.Write(request.Output);
             if (!isQuiet) Console.WriteLine(BackendTraining.Summary(result) + $"; run directory {request.Output}");
             return 0;
