@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using System.Text.RegularExpressions;
 using CrystalTransformer.IO;
 using CrystalTransformer.IO.ExtXyz;
 using CrystalTransformer.Structures;
+using CrystalTransformer.Reliability;
 using Xunit.Abstractions;
 
 namespace CrystalTransformer.Tests.IO;
@@ -160,125 +160,7 @@ public class FuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static readonly string[] BadNumbers =
-    [
-        "abc", "1e999", "-1e999", "NaN", "nan", "inf", "-inf", "Infinity", "-0", "0", "0.0", "-5", "-1e-300", "1e308", "-1e308",
-        "1e-320", "99999999999999999999", "2147483648", "-2147483649", "1.2.3", "--1", "0x10", "∞", "1,5", "+", "-", "(", "1e", "",
-        "1e+", ".", "-.", "1d0", "٣", "½",
-    ];
+    private static (string Mutation, string Text) Mutate(string text, Random rng) => Mutations.Mutate(text, rng);
 
-    private static readonly Regex NumberPattern = new(@"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", RegexOptions.Compiled);
-
-    private delegate string Mutator(string text, Random rng);
-
-    private static readonly (string Name, Mutator Apply)[] Mutators =
-    [
-        ("byte-flip", FlipBytes),
-        ("truncate", (t, r) => t[..r.Next(t.Length + 1)]),
-        ("delete-lines", (t, r) => EditLines(t, r, (lines, i) => lines.RemoveAt(i))),
-        ("duplicate-lines", (t, r) => EditLines(t, r, (lines, i) => lines.Insert(i, lines[i]))),
-        ("swap-lines", (t, r) => EditLines(t, r, (lines, i) => { int j = r.Next(lines.Count); (lines[i], lines[j]) = (lines[j], lines[i]); })),
-        ("bad-number", (t, r) => ReplaceNumbers(t, r, all: false)),
-        ("all-numbers", (t, r) => ReplaceNumbers(t, r, all: true)),
-        ("garbage-line", (t, r) => EditLines(t, r, (lines, i) => lines.Insert(i, RandomText(r, r.Next(1, 80))))),
-        ("control-chars", InsertControlCharacters),
-        ("case-flip", FlipCase),
-        ("binary", (_, r) => RandomBinary(r, r.Next(0, 4096))),
-        ("huge", HugeContent),
-        ("combined", (t, r) => { for (int k = r.Next(2, 5); k > 0; k--) t = Mutators[r.Next(Mutators.Length - 3)].Apply(t, r); return t; }),
-    ];
-
-    private static (string Mutation, string Text) Mutate(string text, Random rng)
-    {
-        // Expensive "huge" cases are kept rare so the test stays fast.
-        int k;
-        do k = rng.Next(Mutators.Length);
-        while (Mutators[k].Name == "huge" && rng.Next(8) != 0);
-        return (Mutators[k].Name, Mutators[k].Apply(text, rng));
-    }
-
-    private static string FlipBytes(string text, Random rng)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        if (bytes.Length == 0) return text;
-        for (int n = rng.Next(1, 9); n > 0; n--)
-        {
-            int i = rng.Next(bytes.Length);
-            bytes[i] = rng.Next(2) == 0 ? (byte)(bytes[i] ^ (1 << rng.Next(8))) : (byte)rng.Next(256);
-        }
-        return Encoding.UTF8.GetString(bytes); // invalid sequences become U+FFFD, as a lenient text reader gives
-    }
-
-    private static string EditLines(string text, Random rng, Action<List<string>, int> edit)
-    {
-        var lines = text.Split('\n').ToList();
-        for (int n = rng.Next(1, 4); n > 0 && lines.Count > 0; n--) edit(lines, rng.Next(lines.Count));
-        return string.Join('\n', lines);
-    }
-
-    private static string ReplaceNumbers(string text, Random rng, bool all)
-    {
-        var matches = NumberPattern.Matches(text);
-        if (matches.Count == 0) return text;
-        string replacement = BadNumbers[rng.Next(BadNumbers.Length)];
-        if (all) return NumberPattern.Replace(text, replacement);
-        var chosen = Enumerable.Range(0, rng.Next(1, 4)).Select(_ => matches[rng.Next(matches.Count)]).DistinctBy(m => m.Index).OrderByDescending(m => m.Index);
-        var sb = new StringBuilder(text);
-        foreach (var m in chosen) sb.Remove(m.Index, m.Length).Insert(m.Index, BadNumbers[rng.Next(BadNumbers.Length)]);
-        return sb.ToString();
-    }
-
-    private static string InsertControlCharacters(string text, Random rng)
-    {
-        char[] specials = ['\0', '\u0001', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029', '\f', '\v', '\uFEFF', '\uFFFD', '\r', '"', '\'', '\\', '{', '[', '='];
-        var sb = new StringBuilder(text);
-        for (int n = rng.Next(1, 6); n > 0; n--) sb.Insert(rng.Next(sb.Length + 1), specials[rng.Next(specials.Length)]);
-        return sb.ToString();
-    }
-
-    private static string FlipCase(string text, Random rng)
-    {
-        var chars = text.ToCharArray();
-        for (int n = rng.Next(1, 10); n > 0 && chars.Length > 0; n--)
-        {
-            int i = rng.Next(chars.Length);
-            chars[i] = char.IsUpper(chars[i]) ? char.ToLowerInvariant(chars[i]) : char.ToUpperInvariant(chars[i]);
-        }
-        return new string(chars);
-    }
-
-    private static string RandomText(Random rng, int length)
-    {
-        var chars = new char[length];
-        for (int i = 0; i < length; i++) chars[i] = (char)rng.Next(32, 127);
-        return new string(chars);
-    }
-
-    private static string RandomBinary(Random rng, int length)
-    {
-        var bytes = new byte[length];
-        rng.NextBytes(bytes);
-        return Encoding.UTF8.GetString(bytes);
-    }
-
-    private static string HugeContent(string text, Random rng)
-    {
-        var lines = text.Split('\n');
-        return rng.Next(4) switch
-        {
-            0 => text + string.Concat(Enumerable.Repeat(text, 300)),                                  // the whole file many times
-            1 => string.Join('\n', lines.Take(lines.Length / 2)) + "\n"                              // one line repeated 50k times
-                 + string.Concat(Enumerable.Repeat(lines[rng.Next(lines.Length)] + "\n", 50_000)),
-            2 => text.Insert(rng.Next(text.Length + 1), new string('9', 1_500_000)),                  // a 1.5 M character number
-            _ => text.Replace(" 1 ", " 999999999 ").Replace("\n1\n", "\n999999999\n"),               // counts that promise far too much
-        };
-    }
-
-    private static byte[] Gzip(byte[] content)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-            gz.Write(content);
-        return ms.ToArray();
-    }
+    private static byte[] Gzip(byte[] content) => Mutations.Gzip(content);
 }
