@@ -38,7 +38,8 @@ public sealed record ReproduceOptions
 }
 
 /// <summary>What a run did.</summary>
-public sealed record ReproduceSummary(int Cells, int AlreadyFinished, int Ran, int Failed, double WallSeconds, string? ReportPath);
+/// <param name="Elsewhere">Cells left to another process on the same output folder (claimed by it, or finished by it meanwhile).</param>
+public sealed record ReproduceSummary(int Cells, int AlreadyFinished, int Ran, int Failed, double WallSeconds, string? ReportPath, int Elsewhere = 0);
 
 /// <summary>
 /// <c>ct reproduce</c>: resolves the ct-UAEs (step 1), then trains every selected cell of the grid that the results
@@ -82,22 +83,25 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         if (o.WorkerCells is null) store.SetNote("command", o.CommandLine);
 
         var pending = configured.Where(c => !store.IsFinished(c.Config.Hash)).ToList();
-        int done = configured.Count - pending.Count, failed = 0;
+        int done = configured.Count - pending.Count, failed = 0, elsewhere = 0;
         if (done > 0 && o.WorkerCells is null) log.WriteLine($"{done} cell(s) already finished in the results store: skipped");
         if (o.Jobs > 1 && o.WorkerCells is null && pending.Count > 1)
-            failed = RunWorkers(pending.Select(p => p.Config).ToList(), store, cancel);
-        else TrainHere(pending, store, cancel, ref failed);
-        if (o.WorkerCells is not null) return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, null);
+            failed = RunWorkers(pending.Select(p => p.Config).ToList(), store, cancel, ref elsewhere);
+        else TrainHere(pending, store, cancel, ref failed, ref elsewhere);
+        if (o.WorkerCells is not null) return new ReproduceSummary(selected.Count, done, pending.Count - elsewhere, failed, clock.Elapsed.TotalSeconds, null, elsewhere);
+        if (elsewhere > 0)
+            log.WriteLine($"{elsewhere} cell(s) were claimed or finished by another ct reproduce on {o.Output}: not trained here (run again once it has finished for a report with all of them)");
         string reportPath = ReportWriter.Write(store, Path.Combine(o.Output, ReportFolder), o.CommandLine);
         log.WriteLine($"report: {reportPath}");
-        return new ReproduceSummary(selected.Count, done, pending.Count, failed, clock.Elapsed.TotalSeconds, reportPath);
+        return new ReproduceSummary(selected.Count, done, pending.Count - elsewhere, failed, clock.Elapsed.TotalSeconds, reportPath, elsewhere);
     }
 
     /// <summary>Trains the pending cells one after the other in this process.</summary>
-    private void TrainHere(List<(CellConfiguration Config, PreparedData Data, string Table)> pending, ResultsStore store, CancellationToken cancel, ref int failedCount)
+    private void TrainHere(List<(CellConfiguration Config, PreparedData Data, string Table)> pending, ResultsStore store, CancellationToken cancel,
+        ref int failedCount, ref int elsewhereCount)
     {
         var o = options;
-        int failed = 0;
+        int failed = 0, claimedElsewhere = 0;
         var eta = new EtaEstimator();
         ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
         {
@@ -107,6 +111,22 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 var (config, data, table) = pending[k];
                 var cell = config.Cell;
                 string runDir = Path.Combine(o.Output, RunsFolder, cell.DirectoryName(config.Hash));
+                // Another ct reproduce on this output folder may train the same cells: each is claimed first, and one
+                // that another process has claimed or finished meanwhile is left to it.
+                using var claim = CellClaim.TryTake(runDir);
+                if (claim is null)
+                {
+                    claimedElsewhere++;
+                    display.CellFinished(k, $"{cell.Key}: being trained by another process on this output folder (claim {CellClaim.PathFor(runDir)}): left to it",
+                        eta.Remaining(pending.Skip(k + 1).Select(p => p.Config.Cell)));
+                    continue;
+                }
+                if (store.IsFinished(config.Hash))
+                {
+                    claimedElsewhere++;
+                    display.CellFinished(k, $"{cell.Key}: finished by another process meanwhile", eta.Remaining(pending.Skip(k + 1).Select(p => p.Config.Cell)));
+                    continue;
+                }
                 bool resume = File.Exists(Path.Combine(runDir, Trainer.LastFile));
                 // A resumed cell continues with the thread count it started with unless --threads says otherwise.
                 int threads = resume && o.Threads == 0 && ResumeSettings.Recorded(runDir).Threads is int recorded ? recorded : o.Threads;
@@ -139,6 +159,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             }
         });
         failedCount += failed;
+        elsewhereCount += claimedElsewhere;
     }
 
     /// <summary>
@@ -147,8 +168,9 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     /// a worker left without a record (it crashed or was killed) as failed with the worker's last words. Cancelling
     /// kills the workers. Returns the number of failed cells.
     /// </summary>
-    private int RunWorkers(List<CellConfiguration> pending, ResultsStore store, CancellationToken cancel)
+    private int RunWorkers(List<CellConfiguration> pending, ResultsStore store, CancellationToken cancel, ref int elsewhere)
     {
+        int leftToOthers = 0;
         var o = options;
         if (workers is null) throw new InvalidOperationException("--jobs needs a way to start worker processes");
         int n = Math.Min(o.Jobs, pending.Count);
@@ -205,6 +227,13 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                     worker.WaitForExit();
                     foreach (var hash in hashes.Where(h => !seen.Contains(h)))
                     {
+                        if (CellClaim.IsHeld(Path.Combine(o.Output, RunsFolder, cellOf[hash].DirectoryName(hash))))
+                        {
+                            // The worker left it to another ct reproduce on this output folder, which trains it now.
+                            leftToOthers++;
+                            Show(hash, $"{cellOf[hash].Key}: being trained by another process on this output folder: left to it");
+                            continue;
+                        }
                         failed++;
                         string tail = worker.OutputTail;
                         string message = $"worker {index} of {n} exited with code {worker.ExitCode} before recording this cell{(tail.Length > 0 ? ": " + tail : "")}";
@@ -213,6 +242,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                     }
                 }
             });
+            elsewhere += leftToOthers;
             return failed;
         }
         finally

@@ -119,7 +119,14 @@ public static class Trainer
         AtomicFile.CleanStaleIn(dir);
         string header = LogHeader(data.Targets);
         List<string> log;
-        if (run.Resume)
+        bool resume = run.Resume;
+        if (resume && !File.Exists(lastPath) && File.Exists(Path.Combine(dir, ConfigFile)))
+        {
+            // Stopped before its first checkpoint: the run starts again from its first epoch (as it began).
+            observer.Message($"{dir} has no checkpoint yet: starting from the first epoch");
+            resume = false;
+        }
+        if (resume)
         {
             state = LoadCheckpoint(lastPath, model, optimizer, optionsHash);
             observer.Message(state.NextEpoch < options.Epochs

@@ -108,7 +108,7 @@ public static class ReproduceCommand
             finally { Console.CancelKeyPress -= onCancel; }
             if (options.WorkerCells is not null) return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{summary.Cells} cell(s): {summary.AlreadyFinished} already finished, {summary.Ran - summary.Failed} trained now, {summary.Failed} failed; {summary.WallSeconds / 60:0.0} min"));
+                $"{summary.Cells} cell(s): {summary.AlreadyFinished} already finished, {summary.Ran - summary.Failed} trained now, {summary.Failed} failed{(summary.Elsewhere > 0 ? $", {summary.Elsewhere} left to another process" : "")}; {summary.WallSeconds / 60:0.0} min"));
             if (summary.Failed > 0) Console.Error.WriteLine($"ct: {summary.Failed} cell(s) failed (listed in the report); run the same command again to retry them");
             return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
         }));
