@@ -22,7 +22,7 @@ host=$(hostname -s)
 cpus=$(nproc)
 if (( small )); then shards=2; only="dataset=perov5 seed=0 mode=frozen embedding=onehot,cgcnn92"
 else shards=4; only="dataset=perov5 seed=0"; fi
-ct=(dotnet "$ct_dll" reproduce --quick --only "$only" --max-epochs 3 --threads 1 --quiet)
+ct=(dotnet "$ct_dll" reproduce --quick --only "$only" --max-epochs 3 --threads 1)
 echo "slurm: work folder $work; $shards shards of: ct reproduce --quick --only \"$only\" --max-epochs 3"
 
 # munge with its own key and socket
@@ -106,13 +106,13 @@ sacct_like=$(scontrol show job "$jid" 2> /dev/null | grep -oE 'JobState=[A-Z]+|R
 echo "slurm: array job done after $((SECONDS - t1)) s ($sacct_like)"
 grep -h "cell(s):" "$work"/log/shard-*.out || true
 for k in $(seq "$shards"); do
-  grep -q "report:" "$work/log/shard-$k.out" || { echo "slurm: shard $k did not finish:"; tail -5 "$work/log/shard-$k.out"; exit 1; }
+  [[ -f $work/shard-$k/report/index.html ]] || { echo "slurm: shard $k did not finish:"; tail -n 5 "$work/log/shard-$k.out"; exit 1; }
 done
 grep -q resuming "$work/log/shard-$victim.out" || echo "slurm: note: the requeued task did not report resuming"
 
 dotnet "$ct_dll" reproduce --merge "$work"/shard-* --out "$work/merged" --quiet
 t2=$SECONDS
-"${ct[@]}" --out "$work/whole"
+"${ct[@]}" --quiet --out "$work/whole"
 echo "slurm: unsharded run of the same cells took $((SECONDS - t2)) s"
 
 # Every cell: the same run folder name (its configuration hash), the same test predictions and log (seconds aside).
