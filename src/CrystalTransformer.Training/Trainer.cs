@@ -114,6 +114,7 @@ public static class Trainer
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
 
         var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
+        using var validation = new EvaluationSet(model, samples, valIdx, device, EvaluationBatchSize(options));
         string lastPath = Path.Combine(dir, LastFile), bestPath = Path.Combine(dir, BestFile), logPath = Path.Combine(dir, LogFile);
         // Temporary files of atomic writes that a killed session left behind.
         AtomicFile.CleanStaleIn(dir);
@@ -192,7 +193,7 @@ public static class Trainer
                 throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, TrainingDivergedError.LossNotFinite);
             }
 
-            var valMetrics = Evaluate(model, samples, valIdx, data, scaler, device, EvaluationBatchSize(options)).Metrics;
+            var valMetrics = Metrics(validation.Predict(scaler), valIdx, data);
             // A labelled validation set whose MAE is not finite: the network's outputs overflowed although the loss did not.
             int broken = Array.FindIndex(valMetrics, m => m.Count > 0 && !double.IsFinite(m.Mae));
             if (broken >= 0)
@@ -262,12 +263,17 @@ public static class Trainer
                     parts.Add(model.forward(input).MoveToOuterDisposeScope());
                 }
             }
-            // One transfer for the whole set.
-            var all = cat(parts, 0).to(float64).cpu().data<double>().ToArray();
-            for (int i = 0; i < indices.Count; i++)
-                result[i] = Enumerable.Range(0, targets).Select(t => scaler.Restore(all[i * targets + t], t)).ToArray();
+            Restore(parts, scaler, targets, result);
         }
         return result;
+    }
+
+    /// <summary>One transfer for the whole set: the batches' outputs in order, back in the targets' own units.</summary>
+    internal static void Restore(List<Tensor> parts, TargetScaler scaler, int targets, double[][] result)
+    {
+        var all = cat(parts, 0).to(float64).cpu().data<double>().ToArray();
+        for (int i = 0; i < result.Length; i++)
+            result[i] = Enumerable.Range(0, targets).Select(t => scaler.Restore(all[i * targets + t], t)).ToArray();
     }
 
     /// <summary>
@@ -344,10 +350,12 @@ public static class Trainer
         LabelledData data, TargetScaler scaler, Device device, int batchSize)
     {
         var predictions = Predict(model, samples, indices, scaler, device, batchSize);
-        var metrics = Enumerable.Range(0, data.Targets.Count).Select(t => TargetMetrics.Compute(
-            indices.Select(i => data.Labels[i][t]).ToArray(), predictions.Select(p => p[t]).ToArray())).ToArray();
-        return (predictions, metrics);
+        return (predictions, Metrics(predictions, indices, data));
     }
+
+    private static TargetMetrics[] Metrics(double[][] predictions, int[] indices, LabelledData data) =>
+        Enumerable.Range(0, data.Targets.Count).Select(t => TargetMetrics.Compute(
+            indices.Select(i => data.Labels[i][t]).ToArray(), predictions.Select(p => p[t]).ToArray())).ToArray();
 
     /// <summary>
     /// Batch size for validation and test: at least 256. Without gradients a batch costs far less memory (and the loop's

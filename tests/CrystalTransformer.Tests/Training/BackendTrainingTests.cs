@@ -63,6 +63,34 @@ public class BackendTrainingTests
         }
     }
 
+    [Theory]
+    [InlineData("cgcnn")]
+    [InlineData("megnet")]
+    [InlineData("alignn")]
+    public void KeptValidationBatchesPredictExactlyAsFreshOnesEveryTime(string kind)
+    {
+        string file = TinyFile();
+        var a = Run(Request(kind, file));
+        var (model, info) = ModelFile.Load(a.ModelPath);
+        using (model)
+        {
+            var data = BackendTraining.LoadData(Request(kind, file));
+            var samples = model.FeaturizeAll(data.Entries);
+            var val = data.IndicesOf(Split.Validation);
+            using var set = new EvaluationSet(model, samples, val, CPU, 3);
+            for (int round = 0; round < 3; round++)
+            {
+                var kept = set.Predict(info.Scaler);
+                var fresh = Trainer.Predict(model, samples, val, info.Scaler, CPU, 3);
+                Assert.True(set.Kept);
+                Assert.Equal(Serialize(fresh), Serialize(kept));
+                // A training forward in between (batch norm statistics move) must not disturb the kept batches.
+                model.train();
+                using (var d = NewDisposeScope()) model.forward(model.Collate(val.Select(i => samples[i]).ToArray(), CPU, null)).sum().backward();
+            }
+        }
+    }
+
     [Fact]
     public void BatchesAboveTheMemoryBudgetTrainInPartsDeterministically()
     {
