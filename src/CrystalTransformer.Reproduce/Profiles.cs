@@ -1,4 +1,5 @@
 using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Reproduce;
 
@@ -75,11 +76,7 @@ public static class Profiles
     /// The table a back-end uses when none is given ("None" in the paper's Table 3), used as it is published: frozen.
     /// CGCNN and ALIGNN read CGCNN's 92-d atom_init.json; MEGNet's element vectors are the 16-d ones its authors learned.
     /// </summary>
-    public static string DefaultTable(string model) => model switch
-    {
-        "megnet" => "megnet16",
-        _ => "cgcnn92",
-    };
+    public static string DefaultTable(string model) => ModelKinds.Get(model).DefaultTable;
 
     public static readonly string[] Names = ["quick", "full", "transfer"];
 

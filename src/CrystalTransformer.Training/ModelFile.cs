@@ -74,7 +74,7 @@ public static class ModelFile
     {
         using var zip = OpenZip(path);
         var info = ReadInfo(zip, path);
-        var model = ModelRegistry.Create(info.Kind, info.Config, info.Targets.Length);
+        var model = ModelKinds.Get(info.Kind).Load(info.Config, info.Targets.Length);
         try
         {
             using (var s = OpenEntry(zip, WeightsEntry, path))
