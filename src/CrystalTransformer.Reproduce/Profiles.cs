@@ -1,3 +1,4 @@
+using CrystalTransformer.IO;
 using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 
@@ -63,7 +64,8 @@ public sealed record ReproduceProfile(string Name, string Description, IReadOnly
 /// <summary>The grids of <c>ct reproduce</c> and the names they use.</summary>
 public static class Profiles
 {
-    public const string Perov5 = "perov5", Nomad = "nomad2018", Perov5Ood = "perov5-ood";
+    public static readonly string Perov5 = BuiltInDataSets.Perov5.Name, Nomad = BuiltInDataSets.Nomad2018.Name;
+    public const string Perov5Ood = "perov5-ood";
     public const string HeatRef = "heat_ref", NomadFormation = "formation_energy_ev_natom", NomadGap = "bandgap_energy_ev";
     public static readonly string[] Models = ["cgcnn", "megnet", "alignn"];
 

@@ -265,10 +265,10 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 else
                 {
                     string spec = UaeCatalog.Substitute(name, n => uaes[n].TableSpec);
-                    result[name] = (spec, UaeCatalog.TableHash(ElementTableIO.Load(spec)));
+                    result[name] = (spec, ElementTableIO.Load(spec).ContentHash());
                 }
             }
-            else result[name] = (name, UaeCatalog.TableHash(ElementTableIO.Load(name)));
+            else result[name] = (name, ElementTableIO.Load(name).ContentHash());
         }
         return result;
     }

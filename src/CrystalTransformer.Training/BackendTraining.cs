@@ -104,12 +104,6 @@ public static class BackendTraining
     public static TrainingOptions Options(TrainRequest r)
     {
         var d = DefaultOptions(r.Model, r.Targets.Length);
-        var mode = r.EmbeddingMode switch
-        {
-            ElementTableTraining.Frozen => ElementTableMode.Frozen,
-            ElementTableTraining.FineTune => ElementTableMode.FineTune,
-            _ => ElementTableMode.Train,
-        };
         int epochs = r.Epochs ?? d.Epochs;
         return d with
         {
@@ -122,9 +116,8 @@ public static class BackendTraining
             WeightDecay = r.WeightDecay ?? d.WeightDecay,
             GradientClip = r.GradientClip ?? d.GradientClip,
             Loss = r.Loss ?? d.Loss,
-            // A recipe's warm-up shrinks with short runs (at most a tenth of them).
-            WarmupEpochs = Math.Min(d.WarmupEpochs, 0.1 * epochs),
-            ElementTable = ModelKinds.Get(r.Model).LearnsOwnTable ? ElementTableMode.Train : mode,
+            WarmupEpochs = d.WarmupFor(epochs),
+            ElementTable = ModelKinds.Get(r.Model).LearnsOwnTable ? ElementTableTraining.Scratch : r.EmbeddingMode,
             ElementTableLearningRate = r.EmbeddingLearningRate ?? 1e-5,
             // Pretrained layers get a group of their own (also at the main rate), so every --init-from run has the same groups.
             EncoderLearningRate = r.InitFrom is null ? null : r.EncoderLearningRate ?? r.LearningRate ?? d.LearningRate,

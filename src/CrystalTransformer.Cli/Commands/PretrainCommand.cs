@@ -95,8 +95,7 @@ public static class PretrainCommand
                     LearningRate = p.GetValue(lr) ?? t.LearningRate,
                     Optimizer = p.GetValue(optimizer) is { } o ? ParseEnum<OptimizerKind>(o, "--optimizer") : t.Optimizer,
                     Schedule = p.GetValue(schedule) is { } s ? ParseEnum<ScheduleKind>(s, "--schedule") : t.Schedule,
-                    // The recipe's warm-up shrinks with short runs (at most a tenth of them).
-                    WarmupEpochs = p.GetValue(warmup) ?? Math.Min(t.WarmupEpochs, 0.1 * (p.GetValue(epochs) ?? r.DefaultEpochs)),
+                    WarmupEpochs = p.GetValue(warmup) ?? t.WarmupFor(p.GetValue(epochs) ?? r.DefaultEpochs),
                     WeightDecay = p.GetValue(weightDecay) ?? t.WeightDecay,
                     GradientClip = p.GetValue(clip) ?? t.GradientClip,
                     Loss = p.GetValue(loss) is { } l ? ParseEnum<LossKind>(l, "--loss") : t.Loss,

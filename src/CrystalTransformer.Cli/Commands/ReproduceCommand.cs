@@ -124,7 +124,7 @@ public static class ReproduceCommand
             {
                 Epochs = recipe.DefaultEpochs,
                 Seed = spec.Seed,
-                WarmupEpochs = Math.Min(recipe.Training.WarmupEpochs, 0.1 * recipe.DefaultEpochs),
+                WarmupEpochs = recipe.Training.WarmupFor(recipe.DefaultEpochs),
             };
             var pretrain = new PretrainSpec(spec.DataSets, [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
             PretrainCommand.Run(pretrain, threads, device, resume, progress);
