@@ -170,7 +170,9 @@ public static class BackendTraining
             resolved = table.Resolve(needs, r.MissingElements);
             if (resolved.Summary.Length > 0) message?.Invoke(resolved.Summary);
         }
+        // Recorded in the model file: a built-in table as <ct>/data/..., never this machine's folder.
         var tableConfig = ElementTableConfig.From(resolved, r.EmbeddingMode, r.EmbeddingL2Sp);
+        tableConfig = tableConfig with { Source = BuiltInData.Portable(tableConfig.Source) };
         return kind.Create(new ModelBuild(r.Targets.Length, r.Architecture, tableConfig, resolved.Table, disorder));
     }
 
