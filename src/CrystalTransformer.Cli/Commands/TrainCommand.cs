@@ -33,7 +33,7 @@ public static class TrainCommand
         var initFrom = new Option<string?>("--init-from") { Description = "transformer: fine-tune a pretrained front-end, given as a model file (.ct), a run directory (its best.ct) or a shipped model's name; its architecture and every weight below the output heads are loaded, the heads start fresh for --targets" };
         var encoderLr = new Option<double?>("--encoder-lr") { Description = "with --init-from: learning rate of the pretrained layers, element table included (default: --lr)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
-        var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep, cosine or onecycle" };
+        var schedule = new Option<string?>("--schedule") { Description = PretrainCommand.Choices<ScheduleKind>() };
         var milestones = new Option<string?>("--milestones") { Description = $"multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (default: {ModelKinds.Defaults(k => k.DefaultOptions(1).Schedule == ScheduleKind.MultiStep ? string.Join(",", k.DefaultOptions(1).Milestones) : null)})" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
