@@ -14,19 +14,12 @@ public sealed record CompoundDataset(string Name, string Path, string? FormulaCo
     /// </summary>
     public static CompoundDataset Resolve(string spec)
     {
-        switch (spec.Trim().ToLowerInvariant())
-        {
-            case "perov5":
-                return new("perov5", BuiltInData.PathOf("perov5", "perov5.csv.gz"), "formula",
-                    [("heat_ref", "heat of formation heat_ref (eV per 5-atom cell)"), ("ind_gap", "indirect band gap (eV)")]);
-            case "mp":
-            case "mp_compositions":
-                return new("mp", BuiltInData.PathOf("mp_compositions", "mp_formation_bandgap.csv.gz"), "composition",
-                    [("formation_energy_per_atom", "formation energy (eV/atom)"), ("band_gap", "band gap (eV)")]);
-        }
+        if (BuiltInDataSets.Find(spec) is { FormulaColumn: { } formula } set)
+            return new(set == BuiltInDataSets.MpCompositions ? "mp" : set.Name, set.Path, formula,
+                set.Targets.Where(t => t.Overview).Select(t => (t.Name, t.Label)).ToArray());
         if (File.Exists(spec))
             return new(System.IO.Path.GetFileNameWithoutExtension(TextFiles.WithoutGz(spec)), spec, null, null);
-        throw new InputError($"unknown data set '{spec}' (use perov5, mp or a CSV file with a formula column)");
+        throw new InputError($"unknown data set '{spec}' (use {string.Join(", ", BuiltInDataSets.All.Where(d => d.FormulaColumn is not null).Select(d => d.Name))} or a CSV file with a formula column)");
     }
 
     public CompositionTable Load() =>

@@ -553,7 +553,7 @@ public static class EmbeddingAnalyzer
                 w.WriteNumber("elements", t.Elements.Count);
                 w.WriteNumber("dimension", t.Table.Dimension);
                 w.WriteStartArray("untrained"); foreach (var e in t.Table.Untrained) w.WriteStringValue(e.Symbol); w.WriteEndArray();
-                w.WriteString("sha256_of_values", TableHash(t.Table));
+                w.WriteString("sha256_of_values", t.Table.ContentHash());
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -589,17 +589,6 @@ public static class EmbeddingAnalyzer
     }
 
     /// <summary>SHA-256 over the trained rows (symbol and values), so that a record identifies the numbers analysed.</summary>
-    public static string TableHash(ElementTable table)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var e in table.Trained)
-        {
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(e.Symbol));
-            foreach (double v in table[e]) sha.AppendData(BitConverter.GetBytes(v));
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
-
     private static string FileHash(string path)
     {
         using var f = File.OpenRead(path);

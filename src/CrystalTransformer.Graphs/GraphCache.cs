@@ -4,6 +4,7 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using CrystalTransformer.IO;
 using CrystalTransformer.Structures;
 using Microsoft.Win32.SafeHandles;
 
@@ -252,56 +253,43 @@ public sealed class GraphCache : IDisposable
 
     private static void Write(string path, byte[] key, IReadOnlyList<Structure> structures, GraphSettings settings, GraphCacheOptions options)
     {
-        string? dir = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         var stored = settings with { LineGraph = false }; // line graphs are rebuilt on reading
-        try
+        TextFiles.WriteAtomicBytes(path, file =>
         {
             var offsets = new long[structures.Count];
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            file.Write(new byte[HeaderSize]);
+            var record = new ArrayBufferWriter<byte>(1 << 16);
+            int chunk = Math.Max(1, options.ChunkSize);
+            for (int start = 0; start < structures.Count; start += chunk)
             {
-                file.Write(new byte[HeaderSize]);
-                var record = new ArrayBufferWriter<byte>(1 << 16);
-                int chunk = Math.Max(1, options.ChunkSize);
-                for (int start = 0; start < structures.Count; start += chunk)
+                int n = Math.Min(chunk, structures.Count - start);
+                var part = new Structure[n];
+                for (int k = 0; k < n; k++) part[k] = structures[start + k];
+                var graphs = GraphBuilder.BuildAll(part, stored, options.Threads);
+                for (int k = 0; k < n; k++)
                 {
-                    int n = Math.Min(chunk, structures.Count - start);
-                    var part = new Structure[n];
-                    for (int k = 0; k < n; k++) part[k] = structures[start + k];
-                    var graphs = GraphBuilder.BuildAll(part, stored, options.Threads);
-                    for (int k = 0; k < n; k++)
-                    {
-                        offsets[start + k] = file.Position;
-                        record.ResetWrittenCount();
-                        Serialize(graphs[k], record);
-                        file.Write(record.WrittenSpan);
-                    }
-                    options.Progress?.Invoke(start + n, structures.Count);
+                    offsets[start + k] = file.Position;
+                    record.ResetWrittenCount();
+                    Serialize(graphs[k], record);
+                    file.Write(record.WrittenSpan);
                 }
-                long indexOffset = file.Position;
-                var index = new byte[8 * offsets.Length + 16];
-                for (int k = 0; k < offsets.Length; k++) BinaryPrimitives.WriteInt64LittleEndian(index.AsSpan(8 * k), offsets[k]);
-                BinaryPrimitives.WriteUInt64LittleEndian(index.AsSpan(8 * offsets.Length), XxHash3.HashToUInt64(index.AsSpan(0, 8 * offsets.Length)));
-                EndMagic.CopyTo(index.AsSpan(8 * offsets.Length + 8));
-                file.Write(index);
-                var header = new byte[HeaderSize];
-                FileMagic.CopyTo(header, 0);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
-                key.CopyTo(header, 16);
-                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), offsets.Length);
-                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(56), indexOffset);
-                file.Position = 0;
-                file.Write(header);
-                file.Flush(flushToDisk: true);
+                options.Progress?.Invoke(start + n, structures.Count);
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { /* best effort: the temporary name is never read */ }
-            throw;
-        }
+            long indexOffset = file.Position;
+            var index = new byte[8 * offsets.Length + 16];
+            for (int k = 0; k < offsets.Length; k++) BinaryPrimitives.WriteInt64LittleEndian(index.AsSpan(8 * k), offsets[k]);
+            BinaryPrimitives.WriteUInt64LittleEndian(index.AsSpan(8 * offsets.Length), XxHash3.HashToUInt64(index.AsSpan(0, 8 * offsets.Length)));
+            EndMagic.CopyTo(index.AsSpan(8 * offsets.Length + 8));
+            file.Write(index);
+            var header = new byte[HeaderSize];
+            FileMagic.CopyTo(header, 0);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
+            key.CopyTo(header, 16);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), offsets.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(56), indexOffset);
+            file.Position = 0;
+            file.Write(header);
+        });
     }
 
     private static void Serialize(CrystalGraph g, ArrayBufferWriter<byte> w)

@@ -212,6 +212,17 @@ public static class StructureIO
         return PoscarFormat.IsPoscarFileName(name) ? formats.FirstOrDefault(f => f.Name == PoscarFormat.Instance.Name) : null;
     }
 
+    /// <summary>Extensions of single-crystal files, those a folder is searched for (tables and databases are named explicitly).</summary>
+    public static readonly IReadOnlyList<string> CrystalFileExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".contcar", ".extxyz", ".xyz"];
+
+    /// <summary>True for a crystal file by its name (".gz" ignored): one of <see cref="CrystalFileExtensions"/>, or VASP's POSCAR/CONTCAR names.</summary>
+    public static bool IsCrystalFileName(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        return CrystalFileExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal)) || PoscarFormat.IsPoscarFileName(name);
+    }
+
     /// <summary>The id a file gives its structure: the file name without ".gz" and its extension ("data/1000041.cif" → "1000041").</summary>
     public static string IdFromPath(string path)
     {

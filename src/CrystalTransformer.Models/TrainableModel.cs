@@ -39,8 +39,8 @@ public enum ParameterRole
 
 /// <summary>
 /// A network the shared training loop can train: the module itself, its featuriser and its collate function.
-/// Implement this for a new model kind (Transformer, CGCNN, MEGNet, ALIGNN) and register a factory in
-/// <see cref="ModelRegistry"/> so model files of that kind can be loaded again.
+/// Implement this for a new model kind (Transformer, CGCNN, MEGNet, ALIGNN) and register its descriptor with the
+/// training layer's model-kind registry, so that it can be trained and its model files loaded again.
 /// <para>Contract: <see cref="Forward"/> returns standardised predictions of shape [batch, <see cref="TargetCount"/>];
 /// the loop owns targets, scaling, loss, masking of missing labels, optimiser and checkpoints.</para>
 /// </summary>
@@ -48,7 +48,7 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
 {
     protected TrainableModel(string name) : base(name) { }
 
-    /// <summary>Kind name stored in model files and used by <see cref="ModelRegistry"/> ("transformer", "cgcnn", ...).</summary>
+    /// <summary>Kind name stored in model files and by which the model-kind registry finds its descriptor ("transformer", "cgcnn", ...).</summary>
     public abstract string Kind { get; }
 
     /// <summary>Number of outputs (one per target).</summary>
@@ -102,33 +102,4 @@ public abstract class TrainableModel : nn.Module<IBatch, Tensor>
     /// gradients it accumulates, so that large crystals cannot exhaust memory.
     /// </summary>
     public virtual double TrainingBytes(ISample sample) => 0;
-}
-
-/// <summary>Rebuilds models from the kind name and <see cref="TrainableModel.Config"/> stored in a model file.</summary>
-public static class ModelRegistry
-{
-    private static readonly Dictionary<string, Func<JsonObject, int, TrainableModel>> Factories = new(StringComparer.OrdinalIgnoreCase)
-    {
-        [CrystalTransformerModel.KindName] = (config, targets) => new CrystalTransformerModel(TransformerConfig.FromJson(config), targets),
-        [GraphNetworks.CgcnnModel.KindName] = GraphNetworks.CgcnnModel.FromJson,
-        [GraphNetworks.MegnetModel.KindName] = GraphNetworks.MegnetModel.FromJson,
-        [GraphNetworks.AlignnModel.KindName] = GraphNetworks.AlignnModel.FromJson,
-    };
-
-    /// <summary>Adds a model kind: <paramref name="factory"/> receives the stored config and the number of targets.</summary>
-    public static void Register(string kind, Func<JsonObject, int, TrainableModel> factory)
-    {
-        lock (Factories) Factories[kind] = factory;
-    }
-
-    public static IReadOnlyCollection<string> Kinds { get { lock (Factories) return Factories.Keys.ToArray(); } }
-
-    public static TrainableModel Create(string kind, JsonObject config, int targetCount)
-    {
-        Func<JsonObject, int, TrainableModel>? factory;
-        lock (Factories) Factories.TryGetValue(kind, out factory);
-        return factory is null
-            ? throw new InputError($"unknown model kind '{kind}' (known: {string.Join(", ", Kinds)})")
-            : factory(config, targetCount);
-    }
 }

@@ -22,20 +22,18 @@ public sealed class DatasetCatalog(string workDirectory)
     public PreparedData Get(string dataset)
     {
         if (_prepared.TryGetValue(dataset, out var p)) return p;
-        p = dataset switch
-        {
-            Profiles.Perov5 => BuiltIn(Profiles.Perov5, "perov5", "perov5.csv.gz"),
-            Profiles.Nomad => BuiltIn(Profiles.Nomad, "nomad2018", "train.extxyz.gz"),
-            Profiles.Perov5Ood => OodPerov5.Prepare(BuiltInData.PathOf("perov5", "perov5.csv.gz"), Path.Combine(workDirectory, "data")),
-            _ => throw new InputError($"unknown data set '{dataset}' (known: {Profiles.Perov5}, {Profiles.Nomad}, {Profiles.Perov5Ood})"),
-        };
+        p = dataset == Profiles.Perov5Ood
+            ? OodPerov5.Prepare(BuiltInDataSets.Perov5.Path, Path.Combine(workDirectory, "data"))
+            : BuiltInDataSets.Find(dataset) is { CompositionOnly: false } set && set.Name == dataset
+                ? BuiltIn(set)
+                : throw new InputError($"unknown data set '{dataset}' (known: {string.Join(", ", BuiltInDataSets.All.Where(d => !d.CompositionOnly).Select(d => d.Name))}, {Profiles.Perov5Ood})");
         _prepared[dataset] = p;
         return p;
     }
 
-    private static PreparedData BuiltIn(string name, string folder, string file)
+    private static PreparedData BuiltIn(BuiltInDataSet set)
     {
-        string path = BuiltInData.PathOf(folder, file);
+        string name = set.Name, path = set.Path;
         if (!File.Exists(path)) throw new InputError($"built-in data set '{name}' is missing", path);
         string hash = RunEnvironment.HashFiles([path]);
         return new PreparedData(name, name, $"{name}:sha256={hash}", new JsonObject { ["file"] = path, ["sha256"] = hash });

@@ -1,4 +1,6 @@
+using CrystalTransformer.IO;
 using CrystalTransformer.Structures;
+using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Reproduce;
 
@@ -62,7 +64,8 @@ public sealed record ReproduceProfile(string Name, string Description, IReadOnly
 /// <summary>The grids of <c>ct reproduce</c> and the names they use.</summary>
 public static class Profiles
 {
-    public const string Perov5 = "perov5", Nomad = "nomad2018", Perov5Ood = "perov5-ood";
+    public static readonly string Perov5 = BuiltInDataSets.Perov5.Name, Nomad = BuiltInDataSets.Nomad2018.Name;
+    public const string Perov5Ood = "perov5-ood";
     public const string HeatRef = "heat_ref", NomadFormation = "formation_energy_ev_natom", NomadGap = "bandgap_energy_ev";
     public static readonly string[] Models = ["cgcnn", "megnet", "alignn"];
 
@@ -75,11 +78,7 @@ public static class Profiles
     /// The table a back-end uses when none is given ("None" in the paper's Table 3), used as it is published: frozen.
     /// CGCNN and ALIGNN read CGCNN's 92-d atom_init.json; MEGNet's element vectors are the 16-d ones its authors learned.
     /// </summary>
-    public static string DefaultTable(string model) => model switch
-    {
-        "megnet" => "megnet16",
-        _ => "cgcnn92",
-    };
+    public static string DefaultTable(string model) => ModelKinds.Get(model).DefaultTable;
 
     public static readonly string[] Names = ["quick", "full", "transfer"];
 

@@ -289,7 +289,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         // The rule of ct train (a table on raw physical scales is standardised), decided here from the same table so that
         // it is part of the cell's identity.
         (string, string, bool) Table(string spec, ElementTable table) =>
-            (spec, UaeCatalog.TableHash(table), BackendTraining.WillStandardize(table, null).Standardize);
+            (spec, table.ContentHash(), BackendTraining.WillStandardize(table, null).Standardize);
         var uaes = new Dictionary<string, ResolvedUae>(StringComparer.Ordinal);
         foreach (var cell in cells.DistinctBy(TableKey))
         {

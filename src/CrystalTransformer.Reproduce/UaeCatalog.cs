@@ -89,7 +89,7 @@ public static class UaeCatalog
         if (shipped is not null && (!mayPretrain || shipped.Value.Matches(spec)))
         {
             var table = ElementTableIO.Load(name);
-            return new ResolvedUae(name, name, "shipped", table.Source, TableHash(table), shipped.Value.Metadata, table.Source);
+            return new ResolvedUae(name, name, "shipped", table.Source, table.ContentHash(), shipped.Value.Metadata, table.Source);
         }
         string runDir = Path.Combine(cacheDirectory, $"{name}-{spec.Hash}");
         string folder = Path.Combine(runDir, ElementTableIO.UaeFiles.RunSubfolder);
@@ -108,7 +108,7 @@ public static class UaeCatalog
             origin = "pretrained";
         }
         var loaded = ElementTableIO.Load(folder);
-        return new ResolvedUae(name, folder, origin, runDir, TableHash(loaded), RunMetadata(runDir), folder);
+        return new ResolvedUae(name, folder, origin, runDir, loaded.ContentHash(), RunMetadata(runDir), folder);
     }
 
     private readonly record struct Shipped(JsonObject Metadata, string? Data, string[]? Targets)
@@ -163,24 +163,5 @@ public static class UaeCatalog
             result["seconds"] = m["seconds"]?.DeepClone();
         }
         return result;
-    }
-
-    /// <summary>Content hash of a table (covered elements, values, untrained flags): the table's identity in cell hashes.</summary>
-    public static string TableHash(ElementTable table)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> buffer = stackalloc byte[8];
-        foreach (var e in table.Elements.OrderBy(e => e.Z))
-        {
-            BitConverter.TryWriteBytes(buffer, e.Z);
-            sha.AppendData(buffer[..4]);
-            sha.AppendData([(byte)(table.IsUntrained(e) ? 1 : 0)]);
-            foreach (double v in table[e])
-            {
-                BitConverter.TryWriteBytes(buffer, v);
-                sha.AppendData(buffer);
-            }
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 }

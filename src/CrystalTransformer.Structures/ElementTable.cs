@@ -196,6 +196,28 @@ public sealed class ElementTable
 
     public bool IsUntrained(Element element) => _covered[element.Z - 1] && _untrained[element.Z - 1];
 
+    /// <summary>
+    /// The table's identity: sha256 over its covered elements in order of Z, each with its untrained flag and values
+    /// (name and source do not enter). Two tables with the same hash hold the same numbers.
+    /// </summary>
+    public string ContentHash()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[8];
+        foreach (var e in Elements.OrderBy(e => e.Z))
+        {
+            BitConverter.TryWriteBytes(buffer, e.Z);
+            sha.AppendData(buffer[..4]);
+            sha.AppendData([(byte)(IsUntrained(e) ? 1 : 0)]);
+            foreach (double v in this[e])
+            {
+                BitConverter.TryWriteBytes(buffer, v);
+                sha.AppendData(buffer);
+            }
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
     /// <summary>The row of a covered element (untrained rows too; check <see cref="IsTrained"/> when that matters).</summary>
     public ReadOnlySpan<double> this[Element element] =>
         _covered[element.Z - 1] ? _data.AsSpan((element.Z - 1) * Dimension, Dimension)

@@ -89,62 +89,25 @@ public sealed record TrainRequest
 /// </summary>
 public static class BackendTraining
 {
-    public static readonly IReadOnlyList<string> ModelKinds = [CgcnnModel.KindName, MegnetModel.KindName, AlignnModel.KindName, CrystalTransformerModel.KindName];
-
     /// <summary>The config.json section holding the request.</summary>
     public const string ConfigSection = "train";
 
-    /// <summary>Element table of each back-end when none is given (ALIGNN, like CGCNN, uses the CGCNN features).</summary>
-    public static string DefaultEmbedding(string kind) => Kind(kind) switch
-    {
-        MegnetModel.KindName => "megnet16",
-        CrystalTransformerModel.KindName => "onehot",
-        _ => "cgcnn92",
-    };
+    /// <summary>Element table of the model kind when none is given (<see cref="ModelKind.DefaultTable"/>).</summary>
+    public static string DefaultEmbedding(string kind) => ModelKinds.Get(kind).DefaultTable;
 
     /// <summary>
-    /// Training settings of each model's reference code: CGCNN main.py (SGD lr 0.01, momentum 0.9, no weight decay, batch
-    /// 256, MultiStepLR([100], 0.1), 30 epochs); MEGNet (Adam lr 1e-3, gradient-norm clip 3, batch 128, 1000 epochs);
-    /// ALIGNN (AdamW lr 0.01, no weight decay, batch 64, OneCycle, 300 epochs); the front-end's "fast" recipe. The best
-    /// epoch is chosen by validation MAE (for several targets, the mean of MAE / std).
+    /// Training settings of the model kind's reference code (<see cref="ModelKind.DefaultOptions"/>). The best epoch is
+    /// chosen by validation MAE (for several targets, the mean of MAE / std).
     /// </summary>
-    public static TrainingOptions DefaultOptions(string kind, int targetCount) => Kind(kind) switch
-    {
-        CgcnnModel.KindName => new TrainingOptions
-        {
-            Epochs = 30, BatchSize = 256, Optimizer = OptimizerKind.Sgd, LearningRate = 0.01, Momentum = 0.9, WeightDecay = 0,
-            Schedule = ScheduleKind.MultiStep, Milestones = [100], Gamma = 0.1, Selection = SelectionMetric.MeanStandardized,
-        },
-        MegnetModel.KindName => new TrainingOptions
-        {
-            Epochs = 1000, BatchSize = 128, Optimizer = OptimizerKind.AdamW, LearningRate = 1e-3, WeightDecay = 0, GradientClip = 3,
-            Schedule = ScheduleKind.Constant, Selection = SelectionMetric.MeanStandardized,
-        },
-        AlignnModel.KindName => new TrainingOptions
-        {
-            Epochs = 300, BatchSize = 64, Optimizer = OptimizerKind.AdamW, LearningRate = 1e-2, WeightDecay = 0,
-            Schedule = ScheduleKind.OneCycle, Selection = SelectionMetric.MeanStandardized,
-        },
-        _ => Recipes.Get("fast", targetCount, compositionMode: false).Training,
-    };
+    public static TrainingOptions DefaultOptions(string kind, int targetCount) => ModelKinds.Get(kind).DefaultOptions(targetCount);
 
     /// <summary>Canonical model kind ("cgcnn", ...), or an error listing the known ones.</summary>
-    public static string Kind(string model)
-    {
-        string k = model.Trim().ToLowerInvariant();
-        return ModelKinds.Contains(k) ? k : throw new InputError($"unknown model '{model}' (known: {string.Join(", ", ModelKinds)})");
-    }
+    public static string Kind(string model) => ModelKinds.Get(model).Name;
 
     /// <summary>The request's settings on top of the model's defaults.</summary>
     public static TrainingOptions Options(TrainRequest r)
     {
         var d = DefaultOptions(r.Model, r.Targets.Length);
-        var mode = r.EmbeddingMode switch
-        {
-            ElementTableTraining.Frozen => ElementTableMode.Frozen,
-            ElementTableTraining.FineTune => ElementTableMode.FineTune,
-            _ => ElementTableMode.Train,
-        };
         int epochs = r.Epochs ?? d.Epochs;
         return d with
         {
@@ -157,9 +120,8 @@ public static class BackendTraining
             WeightDecay = r.WeightDecay ?? d.WeightDecay,
             GradientClip = r.GradientClip ?? d.GradientClip,
             Loss = r.Loss ?? d.Loss,
-            // A recipe's warm-up shrinks with short runs (at most a tenth of them).
-            WarmupEpochs = Math.Min(d.WarmupEpochs, 0.1 * epochs),
-            ElementTable = Kind(r.Model) == CrystalTransformerModel.KindName ? ElementTableMode.Train : mode,
+            WarmupEpochs = d.WarmupFor(epochs),
+            ElementTable = ModelKinds.Get(r.Model).LearnsOwnTable ? ElementTableTraining.Scratch : r.EmbeddingMode,
             ElementTableLearningRate = r.EmbeddingLearningRate ?? 1e-5,
             // Pretrained layers get a group of their own (also at the main rate), so every --init-from run has the same groups.
             EncoderLearningRate = r.InitFrom is null ? null : r.EncoderLearningRate ?? r.LearningRate ?? d.LearningRate,
@@ -180,29 +142,28 @@ public static class BackendTraining
     /// </summary>
     public static TrainableModel CreateModel(TrainRequest r, LabelledData data, Action<string>? message = null)
     {
-        string kind = Kind(r.Model);
+        var kind = ModelKinds.Get(r.Model);
         if (r.EmbeddingL2Sp is double alpha && (alpha < 0 || !double.IsFinite(alpha)))
             throw new InputError($"--embedding-l2sp must be a finite number ≥ 0, got {alpha.ToString(CultureInfo.InvariantCulture)}");
-        if (r.EmbeddingL2Sp > 0 && (kind == CrystalTransformerModel.KindName || r.EmbeddingMode != ElementTableTraining.FineTune))
-            throw new InputError("--embedding-l2sp pulls a fine-tuned table towards its loaded values: it needs --embedding-mode finetune (cgcnn, megnet, alignn)");
+        if (r.EmbeddingL2Sp > 0 && (kind.LearnsOwnTable || r.EmbeddingMode != ElementTableTraining.FineTune))
+            throw new InputError($"--embedding-l2sp pulls a fine-tuned table towards its loaded values: it needs --embedding-mode finetune ({string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))})");
         if (r.EncoderLearningRate is not null && r.InitFrom is null)
             throw new InputError("--encoder-lr sets the rate of the layers loaded with --init-from; without --init-from every layer trains at --lr");
         if (r.InitFrom is { } source)
         {
-            if (kind != CrystalTransformerModel.KindName)
-                throw new InputError($"--init-from fine-tunes a pretrained transformer front-end: it needs --model transformer, not {kind}");
+            if (kind.Name != CrystalTransformerModel.KindName)
+                throw new InputError($"--init-from fine-tunes a pretrained transformer front-end: it needs --model transformer, not {kind.Name}");
             return FromPretrained(r, source);
         }
         manual_seed(r.Seed);
-        if (kind == CrystalTransformerModel.KindName)
-        {
-            if (r.Embedding is { } e && !e.Trim().Equals("onehot", StringComparison.OrdinalIgnoreCase))
-                throw new InputError($"the transformer learns its own element table from one-hot vectors; --embedding '{e}' applies to cgcnn, megnet and alignn");
-            var recipe = Recipes.Get("fast", r.Targets.Length, compositionMode: false);
-            return new CrystalTransformerModel(ConfigJsonWith(recipe.Model, r.Architecture), r.Targets.Length);
-        }
         var disorder = r.MajoritySpecies ? DisorderPolicy.Majority : DisorderPolicy.Reject;
-        var table = ElementTableIO.Load(r.Embedding ?? DefaultEmbedding(kind), r.Seed);
+        if (kind.LearnsOwnTable)
+        {
+            if (r.Embedding is { } e && !e.Trim().Equals(kind.DefaultTable, StringComparison.OrdinalIgnoreCase))
+                throw new InputError($"the {kind.Name} learns its own element table from one-hot vectors; --embedding '{e}' applies to {string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))}");
+            return kind.Create(new ModelBuild(r.Targets.Length, r.Architecture, new ElementTableConfig(), null, disorder));
+        }
+        var table = ElementTableIO.Load(r.Embedding ?? kind.DefaultTable, r.Seed);
         if (r.EmbeddingMode != ElementTableTraining.Scratch)
         {
             var (standardize, why) = WillStandardize(table, r.StandardizeEmbedding);
@@ -221,15 +182,10 @@ public static class BackendTraining
             resolved = table.Resolve(needs, r.MissingElements);
             if (resolved.Summary.Length > 0) message?.Invoke(resolved.Summary);
         }
+        // Recorded in the model file: a built-in table as <ct>/data/..., never this machine's folder.
         var tableConfig = ElementTableConfig.From(resolved, r.EmbeddingMode, r.EmbeddingL2Sp);
-        GraphModel model = kind switch
-        {
-            CgcnnModel.KindName => new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
-            MegnetModel.KindName => new MegnetModel(ConfigJson.With(new MegnetConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
-            _ => new AlignnModel(ConfigJson.With(new AlignnConfig { ElementTable = tableConfig, Disorder = disorder }, r.Architecture, kind), r.Targets.Length),
-        };
-        model.LoadElementTable(resolved.Table);
-        return model;
+        tableConfig = tableConfig with { Source = BuiltInData.Portable(tableConfig.Source) };
+        return kind.Create(new ModelBuild(r.Targets.Length, r.Architecture, tableConfig, resolved.Table, disorder));
     }
 
     /// <summary>Settings of a pretrained front-end that hold no weights and so may change for the new training.</summary>
@@ -286,18 +242,6 @@ public static class BackendTraining
 
     private static IEnumerable<Element> Elements(DataEntry entry, DisorderPolicy disorder) =>
         entry.Structure is { } s ? s.AtomicNumbers(disorder).Distinct().Select(PeriodicTable.Get) : entry.Composition.Elements;
-
-    private static TransformerConfig ConfigJsonWith(TransformerConfig config, JsonObject? overrides)
-    {
-        if (overrides is null || overrides.Count == 0) return config;
-        var json = config.ToJson();
-        foreach (var (name, value) in overrides)
-        {
-            if (!json.ContainsKey(name)) throw new InputError($"transformer has no setting '{name}'");
-            json[name] = value?.DeepClone();
-        }
-        return TransformerConfig.FromJson(json);
-    }
 
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) the request and returns the final metrics.</summary>
     public static TrainingResult Run(TrainRequest request, ITrainingObserver observer, string device = "auto", int threads = 0, bool resume = false)

@@ -18,39 +18,27 @@ namespace CrystalTransformer.Training;
 /// </summary>
 public static class DataSets
 {
-    public const string Perov5 = "perov5", Nomad2018 = "nomad2018", MpCompositions = "mp-compositions";
+    public static readonly string Perov5 = BuiltInDataSets.Perov5.Name, Nomad2018 = BuiltInDataSets.Nomad2018.Name, MpCompositions = BuiltInDataSets.MpCompositions.Name;
     /// <summary>Built-in structure data sets (what <c>ct train</c> accepts by name).</summary>
-    public static readonly IReadOnlyList<string> BuiltInNames = [Perov5, Nomad2018];
+    public static readonly IReadOnlyList<string> BuiltInNames = BuiltInDataSets.All.Where(d => !d.CompositionOnly).Select(d => d.Name).ToArray();
     /// <summary>Every built-in data set, including the composition-only Materials Project set (pretraining only).</summary>
-    public static readonly IReadOnlyList<string> AllBuiltInNames = [Perov5, Nomad2018, MpCompositions];
+    public static readonly IReadOnlyList<string> AllBuiltInNames = BuiltInDataSets.All.Select(d => d.Name).ToArray();
 
     /// <summary>Seed of the fixed NOMAD-2018 split.</summary>
-    public const int NomadSplitSeed = 42;
+    public static readonly int NomadSplitSeed = BuiltInDataSets.Nomad2018.SplitSeed!.Value;
 
     /// <summary>The file (or folder) behind a data name.</summary>
-    public static string PathOf(string data) => Canonical(data) switch
-    {
-        Perov5 => BuiltInData.PathOf("perov5", "perov5.csv.gz"),
-        Nomad2018 => BuiltInData.PathOf("nomad2018", "train.extxyz.gz"),
-        MpCompositions => BuiltInData.PathOf("mp_compositions", "mp_formation_bandgap.csv.gz"),
-        _ => data,
-    };
+    public static string PathOf(string data) => BuiltInDataSets.Find(data)?.Path ?? data;
 
-    /// <summary>The canonical name of a built-in set (aliases: perov_5; nomad, nomad-2018; mp_compositions, mp), else the text unchanged.</summary>
-    public static string Canonical(string data) => data.Trim().ToLowerInvariant() switch
-    {
-        "perov5" or "perov_5" => Perov5,
-        "nomad2018" or "nomad" or "nomad-2018" => Nomad2018,
-        "mp-compositions" or "mp_compositions" or "mp" => MpCompositions,
-        _ => data,
-    };
+    /// <summary>The canonical name of a built-in set (by <see cref="BuiltInDataSets"/>' names and aliases), else the text unchanged.</summary>
+    public static string Canonical(string data) => BuiltInDataSets.Find(data)?.Name ?? data;
 
-    public static bool IsBuiltIn(string data) => AllBuiltInNames.Contains(Canonical(data));
+    public static bool IsBuiltIn(string data) => BuiltInDataSets.Find(data) is not null;
 
     /// <summary>True for the MP compositions and for a CSV whose header has a composition (or formula) column and no cif column.</summary>
     public static bool IsCompositionOnly(string data)
     {
-        if (Canonical(data) == MpCompositions) return true;
+        if (BuiltInDataSets.Find(data) is { } builtIn) return builtIn.CompositionOnly;
         string path = PathOf(data);
         if (!File.Exists(path) || !(path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase)))
             return false;
@@ -72,8 +60,8 @@ public static class DataSets
         ReadOptions? read = null)
     {
         if (targets.Count == 0) throw new InputError("no targets given");
-        if (Canonical(data) == MpCompositions)
-            throw new InputError("mp-compositions holds compositions only (no structures): use it with ct pretrain, or a composition-mode transformer via --init-from");
+        if (BuiltInDataSets.Find(data) is { CompositionOnly: true } compositions)
+            throw new InputError($"{compositions.Name} holds compositions only (no structures): use it with ct pretrain, or a composition-mode transformer via --init-from");
         string path = PathOf(data);
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new InputError($"no data set or file '{data}' (built-in: {string.Join(", ", BuiltInNames)}; or a CGCNN folder, an extxyz file with labels, a CSV with a cif column, pymatgen JSON, an ASE .db)");
@@ -83,18 +71,18 @@ public static class DataSets
             ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             : [path];
         string hash = RunEnvironment.HashFiles(files);
-        var canonical = Canonical(data);
-        var labelled = canonical == Nomad2018
-            ? WithoutSplitInfo(structures, targets, path, hash)
+        var labelled = BuiltInDataSets.Find(data) is { Split: SplitRule.FixedRandom } fixedSplit
+            ? WithoutSplitInfo(fixedSplit, structures, targets, path, hash)
             : LabelledData.FromStructures(structures, targets, path, hash, splitSeed);
         return trainSize is int n ? labelled.WithTrainSubset(n, splitSeed) : labelled;
     }
 
-    private static LabelledData WithoutSplitInfo(IReadOnlyList<Structure> structures, IReadOnlyList<string> targets, string path, string hash)
+    private static LabelledData WithoutSplitInfo(BuiltInDataSet set, IReadOnlyList<Structure> structures, IReadOnlyList<string> targets, string path, string hash)
     {
+        int seed = set.SplitSeed!.Value;
         var plain = structures.Select(s => s.Info.ContainsKey("split") ? s.WithInfo(s.Info.Where(kv => kv.Key != "split").ToDictionary()) : s).ToArray();
-        var labelled = LabelledData.FromStructures(plain, targets, path, hash, NomadSplitSeed);
+        var labelled = LabelledData.FromStructures(plain, targets, path, hash, seed);
         return new LabelledData(labelled.Entries, labelled.Targets, labelled.Labels, labelled.Splits, labelled.Rows, labelled.Source,
-            labelled.DataHash, $"nomad2018 fixed split: random 80/10/10 of the file order (System.Random seed {NomadSplitSeed})");
+            labelled.DataHash, $"{set.Name} fixed split: random 80/10/10 of the file order (System.Random seed {seed})");
     }
 }

@@ -81,7 +81,7 @@ public static class ModelFile
         byte[] weights = entries.TryGetValue(WeightsEntry, out var w) ? w : throw new InputError($"not a {FormatName} file (no {WeightsEntry})", path);
         CheckSize(info, weights.LongLength, path);
         TrainableModel model;
-        try { model = ModelRegistry.Create(info.Kind, info.Config, info.Targets.Length); }
+        try { model = ModelKinds.Get(info.Kind).Load(info.Config, info.Targets.Length); }
         catch (Exception ex) when (ex is not InputError and not OperationCanceledException)
         {
             throw new InputError($"{InfoEntry} describes an architecture that cannot be built ({ex.Message.ReplaceLineEndings(" ")})", path);
@@ -122,7 +122,7 @@ public static class ModelFile
             set_default_device(new Device(DeviceType.META));
             try
             {
-                using var probe = ModelRegistry.Create(info.Kind, info.Config, info.Targets.Length);
+                using var probe = ModelKinds.Get(info.Kind).Load(info.Config, info.Targets.Length);
                 bytes = probe.parameters().Concat<Tensor>(probe.buffers()).Sum(p => p.numel() * p.element_size());
             }
             catch (InputError ex) when (ex.Origin is null)

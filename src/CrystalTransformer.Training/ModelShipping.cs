@@ -29,6 +29,9 @@ public static class ModelShipping
         Directory.CreateDirectory(folder);
         File.Copy(best, Path.Combine(folder, ShippedModels.ModelFileName), overwrite: true);
         foreach (var f in CopiedFiles) File.Copy(Path.Combine(runDirectory, f), Path.Combine(folder, f), overwrite: true);
+        // The folder names its own model file, not the run's (whose path belongs to the machine that trained it).
+        metrics["model_path"] = ShippedModels.ModelFileName;
+        AtomicFile.WriteAllText(Path.Combine(folder, Trainer.MetricsFile), metrics.ToJsonString(BackendTraining.Json));
         string provenance = Path.Combine(runDirectory, "embedding", Pretraining.ProvenanceFile);
         if (File.Exists(provenance)) File.Copy(provenance, Path.Combine(folder, Pretraining.ProvenanceFile), overwrite: true);
         var citations = Citations.For(info.Kind, info.Config, info.DataSource);

@@ -79,10 +79,6 @@ public static class ShippedModels
 /// </summary>
 public static class Prediction
 {
-    /// <summary>File name endings read from folders (".gz" allowed on each); files named on the command line are read whatever their name.</summary>
-    /// (pymatgen .json and ASE .db files are read when named, not picked out of folders: folders hold other JSON and databases.)
-    public static readonly IReadOnlyList<string> StructureExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".contcar", ".extxyz", ".xyz"];
-
     /// <summary>Files per chunk: read, featurised and predicted together.</summary>
     public const int ChunkFiles = 4096;
 
@@ -122,18 +118,10 @@ public static class Prediction
             if (File.Exists(p)) files.Add(p);
             else if (System.IO.Directory.Exists(p))
                 files.AddRange(System.IO.Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
-                    .Where(IsStructureFileName).Order(StringComparer.Ordinal));
+                    .Where(StructureIO.IsCrystalFileName).Order(StringComparer.Ordinal));
             else throw new InputError("no such file or folder", p);
         }
         return files;
-    }
-
-    private static bool IsStructureFileName(string path)
-    {
-        string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        return StructureExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))
-            || name.StartsWith("poscar", StringComparison.Ordinal) || name.StartsWith("contcar", StringComparison.Ordinal);
     }
 
     /// <summary>

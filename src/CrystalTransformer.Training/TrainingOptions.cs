@@ -15,15 +15,30 @@ public enum ScheduleKind { Constant, Step, MultiStep, Cosine, OneCycle }
 
 public enum LossKind { Mse, L1 }
 
-/// <summary>How the per-element input table is trained.</summary>
-public enum ElementTableMode
+/// <summary>
+/// JSON of <see cref="TrainingOptions.ElementTable"/>: <see cref="ElementTableTraining.Scratch"/> (a table learned with the
+/// network at the main rate) is written "train", the spelling run files have always held, so stored options and the
+/// configuration hashes built from them stay the same; "scratch" is read too.
+/// </summary>
+public sealed class TableTrainingJson : JsonConverter<ElementTableTraining>
 {
-    /// <summary>Trained with the rest of the network at the main learning rate.</summary>
-    Train,
-    /// <summary>Fine-tuned at its own learning rate (<see cref="TrainingOptions.ElementTableLearningRate"/>).</summary>
-    FineTune,
-    /// <summary>Not updated.</summary>
-    Frozen,
+    private const string Scratch = "train";
+
+    public override ElementTableTraining Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString() switch
+    {
+        "frozen" => ElementTableTraining.Frozen,
+        "fine_tune" => ElementTableTraining.FineTune,
+        Scratch or "scratch" => ElementTableTraining.Scratch,
+        var other => throw new JsonException($"element_table: '{other}' is not one of frozen, fine_tune, train"),
+    };
+
+    public override void Write(Utf8JsonWriter writer, ElementTableTraining value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value switch
+        {
+            ElementTableTraining.Frozen => "frozen",
+            ElementTableTraining.FineTune => "fine_tune",
+            _ => Scratch,
+        });
 }
 
 /// <summary>How the loop trains one part of a model (see <see cref="TrainingOptions.TrainingOf"/>).</summary>
@@ -57,6 +72,8 @@ public sealed record TrainingOptions
     public int[] Milestones { get; init; } = [];
     /// <summary>Linear warm-up from 0 over this many epochs (counted in steps), before any schedule.</summary>
     public double WarmupEpochs { get; init; }
+    /// <summary>The warm-up of a run of <paramref name="epochs"/> epochs: this recipe's, shrunk to at most a tenth of a short run.</summary>
+    public double WarmupFor(int epochs) => Math.Min(WarmupEpochs, 0.1 * epochs);
     /// <summary>Cosine: final learning rate as a fraction of the initial one.</summary>
     public double MinLearningRateFactor { get; init; }
     /// <summary>OneCycle: fraction of training spent rising to the peak rate (PyTorch's pct_start).</summary>
@@ -64,7 +81,9 @@ public sealed record TrainingOptions
     /// <summary>Clip the global gradient norm to this value; 0 = off.</summary>
     public double GradientClip { get; init; }
     public LossKind Loss { get; init; } = LossKind.Mse;
-    public ElementTableMode ElementTable { get; init; } = ElementTableMode.Train;
+    /// <summary>How the element table trains: frozen, fine-tuned at <see cref="ElementTableLearningRate"/>, or learned with the network (scratch).</summary>
+    [JsonConverter(typeof(TableTrainingJson))]
+    public ElementTableTraining ElementTable { get; init; } = ElementTableTraining.Scratch;
     public double ElementTableLearningRate { get; init; } = 1e-5;
     /// <summary>
     /// Learning rate of pretrained layers (<see cref="ParameterRole.Encoder"/>, e.g. after <c>--init-from</c>); null = the
@@ -114,15 +133,15 @@ public sealed record TrainingOptions
     /// </summary>
     /// <summary>
     /// How the loop trains a part of the model: frozen (out of the optimiser, no gradients), in a group of its own at
-    /// <see cref="PartTraining.Rate"/>, or with the main group (Rate null). The element table in <see cref="ElementTableMode.Train"/>
+    /// <see cref="PartTraining.Rate"/>, or with the main group (Rate null). The element table in <see cref="ElementTableTraining.Scratch"/>
     /// mode keeps a group of its own at the main rate, as checkpoints have always held it.
     /// </summary>
     public PartTraining TrainingOf(ParameterRole role) => role switch
     {
         ParameterRole.ElementTable => ElementTable switch
         {
-            ElementTableMode.Frozen => new PartTraining(Frozen: true, Rate: null),
-            ElementTableMode.FineTune => new PartTraining(Frozen: false, ElementTableLearningRate),
+            ElementTableTraining.Frozen => new PartTraining(Frozen: true, Rate: null),
+            ElementTableTraining.FineTune => new PartTraining(Frozen: false, ElementTableLearningRate),
             _ => new PartTraining(Frozen: false, LearningRate),
         },
         ParameterRole.Encoder => new PartTraining(Frozen: false, EncoderLearningRate),

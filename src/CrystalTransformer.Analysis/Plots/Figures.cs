@@ -346,18 +346,7 @@ public static class FigureWriter
         string svgText = plot.GetSvgXml(width, height);
         plot.Dispose();
         IO.TextFiles.WriteAllTextAtomic(svg, svgText);
-        WriteBytesAtomic(png, bytes);
+        IO.TextFiles.WriteAtomicBytes(png, f => f.Write(bytes));
         return new Figure(name, title, png, svg, bytes, width, height);
-    }
-
-    private static void WriteBytesAtomic(string path, byte[] bytes)
-    {
-        string temp = path + $".{Environment.ProcessId}.tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            f.Write(bytes);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -126,7 +126,7 @@ public static class InspectCommand
         {
             if (Directory.Exists(arg) && !CgcnnFolder.IsCgcnnFolder(arg))
             {
-                var found = Directory.EnumerateFiles(arg, "*", SearchOption.AllDirectories).Where(IsCrystalFileName)
+                var found = Directory.EnumerateFiles(arg, "*", SearchOption.AllDirectories).Where(StructureIO.IsCrystalFileName)
                     .OrderBy(f => f, StringComparer.Ordinal).ToList();
                 if (found.Count == 0) yield return arg; // reported by the reader: a folder with nothing to read
                 foreach (var f in found) yield return f;
@@ -142,16 +142,6 @@ public static class InspectCommand
             }
             else yield return arg;
         }
-    }
-
-    private static readonly string[] CrystalExtensions = [".cif", ".mcif", ".vasp", ".poscar", ".xyz", ".extxyz"];
-
-    private static bool IsCrystalFileName(string path)
-    {
-        string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
-        return CrystalExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))
-            || name.StartsWith("poscar", StringComparison.Ordinal) || name.StartsWith("contcar", StringComparison.Ordinal);
     }
 
     private static void CheckSize(string file, long maxBytes)

@@ -14,7 +14,7 @@ public static class ModelsCommand
     public static Command Create()
     {
         var plain = new Option<bool>("--plain") { Description = "tab-separated output (for scripts)" };
-        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics, and how to cite them " +
+        var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics, the model kinds ct train can train, and how to cite them " +
             "(on standard error when the output is plain).")
         {
             plain,
@@ -26,6 +26,7 @@ public static class ModelsCommand
             if (models.Count == 0)
             {
                 Console.WriteLine($"no shipped models in {ShippedModels.Root}");
+                WriteKinds(Console.Out);
                 WriteCitations(Console.Out, models);
                 return 0;
             }
@@ -46,6 +47,7 @@ public static class ModelsCommand
                 AnsiConsole.Write(table);
                 foreach (var m in models.Where(m => m.Description is not null)) Console.WriteLine($"{m.Name}: {m.Description}");
                 Console.WriteLine();
+                WriteKinds(Console.Out);
                 WriteCitations(Console.Out, models);
             }
             return 0;
@@ -74,6 +76,15 @@ public static class ModelsCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The model kinds ct train can train (and ct predict can load), with their default element tables.</summary>
+    public static void WriteKinds(TextWriter w)
+    {
+        w.WriteLine("Model kinds (ct train --model):");
+        foreach (var k in ModelKinds.All)
+            w.WriteLine($"  {k.Name}: {k.Summary}; element table {(k.LearnsOwnTable ? "learned from one-hot vectors" : $"{k.DefaultTable} by default")}");
+        w.WriteLine();
     }
 
     /// <summary>How to cite: the method once, then per model its back-end, element table and data.</summary>

@@ -32,7 +32,7 @@ public static class PretrainCommand
         var batch = new Option<int?>("--batch-size") { Description = "batch size" };
         var lr = new Option<double?>("--lr") { Description = "learning rate" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
-        var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep or cosine" };
+        var schedule = new Option<string?>("--schedule") { Description = Choices<ScheduleKind>() };
         var warmup = new Option<double?>("--warmup") { Description = "linear warm-up epochs" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
@@ -95,8 +95,7 @@ public static class PretrainCommand
                     LearningRate = p.GetValue(lr) ?? t.LearningRate,
                     Optimizer = p.GetValue(optimizer) is { } o ? ParseEnum<OptimizerKind>(o, "--optimizer") : t.Optimizer,
                     Schedule = p.GetValue(schedule) is { } s ? ParseEnum<ScheduleKind>(s, "--schedule") : t.Schedule,
-                    // The recipe's warm-up shrinks with short runs (at most a tenth of them).
-                    WarmupEpochs = p.GetValue(warmup) ?? Math.Min(t.WarmupEpochs, 0.1 * (p.GetValue(epochs) ?? r.DefaultEpochs)),
+                    WarmupEpochs = p.GetValue(warmup) ?? t.WarmupFor(p.GetValue(epochs) ?? r.DefaultEpochs),
                     WeightDecay = p.GetValue(weightDecay) ?? t.WeightDecay,
                     GradientClip = p.GetValue(clip) ?? t.GradientClip,
                     Loss = p.GetValue(loss) is { } l ? ParseEnum<LossKind>(l, "--loss") : t.Loss,
@@ -148,6 +147,13 @@ public static class PretrainCommand
     {
         "pre" => true, "post" => false, _ => throw new InputError($"--norm must be pre or post, not '{v}'"),
     };
+
+    /// <summary>The values of an option parsed by <see cref="ParseEnum{T}"/>: "a, b or c".</summary>
+    public static string Choices<T>() where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        return $"{string.Join(", ", names[..^1])} or {names[^1]}";
+    }
 
     public static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", "").Replace("_", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) ? v

@@ -13,7 +13,7 @@ public static class ReproduceCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "the short profile (default): CGCNN × {cgcnn92, onehot, ct-uae-perov5-mt, ct-uae-mp} on NOMAD 300 and perov5 1,000, 3 seeds, short budget; uses the shipped ct-UAEs and never pretrains" };
-        var full = new Option<bool>("--full") { Description = "everything: {cgcnn, megnet, alignn} × 12 tables × {frozen, finetune} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs (same as --profile full)" };
+        var full = new Option<bool>("--full") { Description = $"everything: {{{string.Join(", ", Profiles.Models)}}} × {Profiles.BaselineTables.Length + UaeCatalog.Names.Length} tables × {{frozen, finetune}} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs (same as --profile full)" };
         var profile = new Option<string?>("--profile")
         {
             Description = "the grid: quick (default), full, or transfer (CGCNN with baseline tables, ct-uae-mp frozen, fine-tuned and with L2-SP, and whole-encoder transfer, on perov5 100/200/500/1,000 and perov5-ood, 5 seeds)",
@@ -125,7 +125,7 @@ public static class ReproduceCommand
             {
                 Epochs = recipe.DefaultEpochs,
                 Seed = spec.Seed,
-                WarmupEpochs = Math.Min(recipe.Training.WarmupEpochs, 0.1 * recipe.DefaultEpochs),
+                WarmupEpochs = recipe.Training.WarmupFor(recipe.DefaultEpochs),
             };
             var pretrain = new PretrainSpec(spec.DataSets, [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
             PretrainCommand.Run(pretrain, threads, device, resume, progress);

@@ -13,29 +13,29 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "cgcnn, megnet, alignn or transformer" };
+        var model = new Option<string?>("--model") { Description = string.Join("; ", ModelKinds.All.Select(k => $"{k.Name}: {k.Summary}")) };
         var data = new Option<string?>("--data") { Description = "perov5 (its fixed split), nomad2018 (fixed seeded 80/10/10 split), or a CGCNN folder, an extxyz file with labels, a CSV with a cif column, pymatgen JSON records with targets (matbench layouts) or an ASE .db with labels in its key-value pairs" };
         var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref or formation_energy_ev_natom,bandgap_energy_ev (several = multi-target)" };
-        var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax} (default: cgcnn92 for cgcnn/alignn, megnet16 for megnet)" };
+        var embedding = new Option<string?>("--embedding") { Description = $"element table: {ElementTableIO.Syntax} (default: {ModelKinds.Defaults(k => k.DefaultTable, ModelKinds.BackEnds)})" };
         var mode = new Option<string>("--embedding-mode") { Description = "frozen (table fixed), finetune (table trained at --embedding-lr, the paper's CT) or scratch (random rows of the table's width, trained)", DefaultValueFactory = _ => "frozen" };
         var embeddingLr = new Option<double?>("--embedding-lr") { Description = "learning rate of the table in finetune mode (default 1e-5, the paper's, which barely changes a table; use e.g. 1e-3 for it to move, with --embedding-l2sp to keep it near its values)" };
         var embeddingL2Sp = new Option<double?>("--embedding-l2sp") { Description = "finetune mode: pull the table towards its loaded values T0, adding ALPHA / width · Σ over its rows of ||T − T0||² to the loss (0 = off)" };
         var standardize = new Option<bool>("--standardize-embedding") { Description = "always standardise the table's columns (mean 0, std 1 over its elements) before use (default: only tables on raw physical scales, such as magpie, oliynyk and xenonpy)" };
         var noStandardize = new Option<bool>("--no-standardize-embedding") { Description = "never standardise the table, not even a raw-scale one (magpie, oliynyk, xenonpy), which may make training diverge" };
         var missing = new Option<string>("--missing-elements") { Description = "elements of the data the table lacks: error (default; lists them), zero (zero vector) or mean (mean vector)", DefaultValueFactory = _ => "error" };
-        var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the model's reference code: cgcnn 30, megnet 1000, alignn 300)" };
+        var epochs = new Option<int?>("--epochs") { Description = $"epochs (default: the model's reference code: {ModelKinds.Defaults(k => Invariant(k.DefaultOptions(1).Epochs))})" };
         var trainSize = new Option<int?>("--train-size") { Description = "use this many training crystals (seeded with --split-seed); validation and test stay whole" };
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, batch order and dropout", DefaultValueFactory = _ => 42 };
         var splitSeed = new Option<int>("--split-seed") { Description = "seed of the 80/10/10 split of user data without a split column, and of the --train-size subset", DefaultValueFactory = _ => 42 };
         var output = new Option<string?>("--out") { Description = "run directory (default runs/train-<model>-<data>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };
-        var batch = new Option<int?>("--batch-size") { Description = "batch size (default: cgcnn 256, megnet 128, alignn 64)" };
-        var lr = new Option<double?>("--lr") { Description = "learning rate (default: cgcnn 0.01, megnet 1e-3, alignn 0.01, transformer 1e-3); with --init-from the rate of the new heads" };
+        var batch = new Option<int?>("--batch-size") { Description = $"batch size (default: {ModelKinds.Defaults(k => Invariant(k.DefaultOptions(1).BatchSize))})" };
+        var lr = new Option<double?>("--lr") { Description = $"learning rate (default: {ModelKinds.Defaults(k => Invariant(k.DefaultOptions(1).LearningRate))}); with --init-from the rate of the new heads" };
         var initFrom = new Option<string?>("--init-from") { Description = "transformer: fine-tune a pretrained front-end, given as a model file (.ct), a run directory (its best.ct) or a shipped model's name; its architecture and every weight below the output heads are loaded, the heads start fresh for --targets" };
         var encoderLr = new Option<double?>("--encoder-lr") { Description = "with --init-from: learning rate of the pretrained layers, element table included (default: --lr)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
-        var schedule = new Option<string?>("--schedule") { Description = "constant, step, multistep, cosine or onecycle" };
-        var milestones = new Option<string?>("--milestones") { Description = "multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (cgcnn default: 100)" };
+        var schedule = new Option<string?>("--schedule") { Description = PretrainCommand.Choices<ScheduleKind>() };
+        var milestones = new Option<string?>("--milestones") { Description = $"multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (default: {ModelKinds.Defaults(k => k.DefaultOptions(1).Schedule == ScheduleKind.MultiStep ? string.Join(",", k.DefaultOptions(1).Milestones) : null)})" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
         var loss = new Option<string?>("--loss") { Description = "mse or l1" };
@@ -48,7 +48,7 @@ public static class TrainCommand
         var batchMemory = new Option<double?>("--batch-memory") { Description = "GiB of activations a training step may keep, by the model's estimate (default 4; 0 = no limit): larger batches (ALIGNN on big crystals) are trained in parts with accumulated gradients" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
 
-        var command = new Command("train", "Train a graph network (cgcnn, megnet, alignn) with a chosen element table, or the transformer front-end (from scratch or, with --init-from, from a pretrained one), on a labelled data set. " +
+        var command = new Command("train", $"Train a graph network ({string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))}) with a chosen element table, or the transformer front-end (from scratch or, with --init-from, from a pretrained one), on a labelled data set. " +
             "Writes the run directory: best.ct (model file with weights, element table, graph settings and target scaling), metrics.json, log.csv, test_predictions.csv.")
         {
             model, data, targets, embedding, mode, embeddingLr, embeddingL2Sp, standardize, noStandardize, missing, epochs, trainSize, seed, splitSeed, output, resume, batch, lr,
@@ -66,7 +66,7 @@ public static class TrainCommand
             }
             else
             {
-                string kind = BackendTraining.Kind(p.GetValue(model) ?? throw new InputError("--model is required (cgcnn, megnet, alignn or transformer)"));
+                string kind = BackendTraining.Kind(p.GetValue(model) ?? throw new InputError($"--model is required ({ModelKinds.NameList()})"));
                 string dataName = p.GetValue(data) ?? throw new InputError("--data is required (perov5, nomad2018 or a file/folder)");
                 var targetList = (p.GetValue(targets) ?? throw new InputError("--targets is required (e.g. heat_ref)"))
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -123,6 +123,8 @@ public static class TrainCommand
         }));
         return command;
     }
+
+    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
     public static ElementTableTraining ParseMode(string value) => value.Trim().ToLowerInvariant() switch
     {

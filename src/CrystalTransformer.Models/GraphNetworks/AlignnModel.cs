@@ -23,7 +23,7 @@ public sealed record AlignnConfig : GraphNetworkConfig
     public int EmbeddingFeatures { get; init; } = 64;
     public int HiddenFeatures { get; init; } = 256;
 
-    public KNearestGraphSettings GraphSettings() => new() { Cutoff = Cutoff, MaxNeighbors = MaxNeighbors, Disorder = Disorder, LineGraph = true };
+    public override KNearestGraphSettings GraphSettings() => new() { Cutoff = Cutoff, MaxNeighbors = MaxNeighbors, Disorder = Disorder, LineGraph = true };
 
     protected override string Kind => "alignn";
 

@@ -35,7 +35,7 @@ public sealed record CgcnnConfig : GraphNetworkConfig
         return Enumerable.Range(0, count).Select(k => GaussianMin + k * GaussianStep).ToArray();
     }
 
-    public CgcnnGraphSettings GraphSettings() => new() { Radius = Radius, MaxNeighbors = MaxNeighbors, PadMissing = PadMissing, Disorder = Disorder };
+    public override CgcnnGraphSettings GraphSettings() => new() { Radius = Radius, MaxNeighbors = MaxNeighbors, PadMissing = PadMissing, Disorder = Disorder };
 
     protected override string Kind => "cgcnn";
 

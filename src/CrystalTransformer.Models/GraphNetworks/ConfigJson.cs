@@ -20,6 +20,9 @@ public abstract record GraphNetworkConfig
             if (!ok) throw new InputError($"{Kind} setting: {what}");
     }
 
+    /// <summary>How crystals become graphs under these settings.</summary>
+    public abstract Graphs.GraphSettings GraphSettings();
+
     /// <summary>The model kind, for messages.</summary>
     protected abstract string Kind { get; }
 

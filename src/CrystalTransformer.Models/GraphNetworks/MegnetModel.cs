@@ -29,7 +29,7 @@ public sealed record MegnetConfig : GraphNetworkConfig
     /// <summary>Dropout after each block and before the readout (MEGNet's default: none).</summary>
     public double Dropout { get; init; }
 
-    public RadiusGraphSettings GraphSettings() => new() { Cutoff = Cutoff, Disorder = Disorder };
+    public override RadiusGraphSettings GraphSettings() => new() { Cutoff = Cutoff, Disorder = Disorder };
 
     protected override string Kind => "megnet";
 

@@ -197,7 +197,7 @@ public class GraphNetworkTests
         foreach (var kind in TinyGraphModels.Kinds)
         {
             using var model = TinyGraphModels.Create(kind, targets: 3);
-            using var again = ModelRegistry.Create(kind, model.Config, 3);
+            using var again = ModelKinds.Get(kind).Load(model.Config, 3);
             Assert.Equal(model.Config.ToJsonString(), again.Config.ToJsonString());
             Assert.Equal(model.parameters().Sum(p => p.numel()), again.parameters().Sum(p => p.numel()));
         }

@@ -30,13 +30,7 @@ internal static class TinyGraphModels
         manual_seed(seed);
         var table = Table();
         var config = TableConfig(table, training);
-        GraphModel model = kind switch
-        {
-            CgcnnModel.KindName => new CgcnnModel(ConfigJson.With(new CgcnnConfig { ElementTable = config }, Architecture(kind), kind), targets),
-            MegnetModel.KindName => new MegnetModel(ConfigJson.With(new MegnetConfig { ElementTable = config }, Architecture(kind), kind), targets),
-            _ => new AlignnModel(ConfigJson.With(new AlignnConfig { ElementTable = config }, Architecture(kind), kind), targets),
-        };
-        model.LoadElementTable(table);
+        var model = (GraphModel)ModelKinds.Get(kind).Create(new ModelBuild(targets, Architecture(kind), config, table, DisorderPolicy.Reject));
         model.Featurization = new GraphFeaturization { Threads = 2 };
         return model;
     }

@@ -82,15 +82,15 @@ public class GridTests
     }
 
     [Theory]
-    [InlineData("cgcnn", Profiles.Perov5, 100, 200, 32)]
-    [InlineData("cgcnn", Profiles.Perov5, 200, 120, 32)]
-    [InlineData("cgcnn", Profiles.Perov5, 500, 100, 64)]
-    [InlineData("cgcnn", Profiles.Perov5, 1000, 60, 64)]
+    [InlineData("cgcnn", "perov5", 100, 200, 32)]
+    [InlineData("cgcnn", "perov5", 200, 120, 32)]
+    [InlineData("cgcnn", "perov5", 500, 100, 64)]
+    [InlineData("cgcnn", "perov5", 1000, 60, 64)]
     [InlineData("cgcnn", Profiles.Perov5Ood, null, 30, 64)]
-    [InlineData("transformer", Profiles.Perov5, 100, 150, 32)]
-    [InlineData("transformer", Profiles.Perov5, 200, 100, 32)]
-    [InlineData("transformer", Profiles.Perov5, 500, 60, 64)]
-    [InlineData("transformer", Profiles.Perov5, 1000, 40, 64)]
+    [InlineData("transformer", "perov5", 100, 150, 32)]
+    [InlineData("transformer", "perov5", 200, 100, 32)]
+    [InlineData("transformer", "perov5", 500, 60, 64)]
+    [InlineData("transformer", "perov5", 1000, 40, 64)]
     [InlineData("transformer", Profiles.Perov5Ood, null, 15, 64)]
     public void TransferBudgetsDependOnModelDataSetAndSize(string model, string dataset, int? size, int epochs, int batch)
     {

@@ -335,7 +335,7 @@ public class BackendTrainingTests
         Assert.True(LearningRateSchedule.Factor(o, 9, 0.99) < 1e-3);
     }
 
-    private sealed class QuietObserver : ITrainingObserver
+    internal sealed class QuietObserver : ITrainingObserver
     {
         public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
         public void BatchDone() { }

@@ -101,7 +101,7 @@ public class TrainerTests
         using var model = new CrystalTransformerModel(TinyData.TinyModel(), 2);
         var before = model.ElementEmbedding.weight!.detach().clone();
         var run = new RunSettings { Directory = TinyData.TempDir(), Device = "cpu", Threads = 1 };
-        Trainer.Train(model, data, TinyData.Options(epochs: 1) with { ElementTable = ElementTableMode.Frozen, WarmupEpochs = 0 }, run, new QuietObserver());
+        Trainer.Train(model, data, TinyData.Options(epochs: 1) with { ElementTable = ElementTableTraining.Frozen, WarmupEpochs = 0 }, run, new QuietObserver());
         Assert.True(before.eq(model.ElementEmbedding.weight!.detach()).all().item<bool>());
         var other = model.parameters().First(p => p.shape.Length == 2 && p.shape[1] == 3); // coordinate embedding moved
         Assert.True(other.requires_grad);
