@@ -80,13 +80,14 @@ public static class Profiles
     /// </summary>
     public static string DefaultTable(string model) => ModelKinds.Get(model).DefaultTable;
 
-    public static readonly string[] Names = ["quick", "full", "transfer"];
+    public static readonly string[] Names = ["quick", "full", "transfer", "transfer-wide"];
 
     public static ReproduceProfile Get(string name) => name.Trim().ToLowerInvariant() switch
     {
         "quick" => Quick,
         "full" => Full,
         "transfer" => Transfer,
+        "transfer-wide" => TransferWide,
         _ => throw new InputError($"unknown profile '{name}' (known: {string.Join(", ", Names)})"),
     };
 
@@ -152,13 +153,29 @@ public static class Profiles
     };
 
     /// <summary>
-    /// Does a learned element table help CGCNN on small or chemically new data? CGCNN with baseline tables, the MP ct-UAE
-    /// (pretrained on compositions only, so clean for perov5) alone and next to cgcnn92, frozen; the MP ct-UAE and cgcnn92
-    /// fine-tuned at two table learning rates and with an L2-SP pull; and whole-encoder transfer from the MP front-end —
-    /// on perov5 heat_ref with 100, 200, 500 and 1,000 training crystals and on perov5-ood, 5 seeds. Uses tables
-    /// pretrained beforehand and never pretrains.
+    /// Does a learned element table help CGCNN on small or chemically new data? CGCNN with no chemistry (one-hot), with
+    /// CGCNN's own hand-made table, with mat2vec and with the MP ct-UAE (pretrained on compositions only, so clean for
+    /// perov5), frozen; the MP ct-UAE and cgcnn92 fine-tuned at table learning rate 1e-3, without and with an L2-SP pull;
+    /// and whole-encoder transfer from the MP front-end — on perov5 heat_ref with 200 and 1,000 training crystals and on
+    /// perov5-ood, 5 seeds. Sized to finish within about 90 minutes on 2 cores (--jobs 2 --threads 1); uses tables and the
+    /// front-end pretrained beforehand and never pretrains. <see cref="TransferWide"/> is the wider grid.
     /// </summary>
     public static readonly ReproduceProfile Transfer = new("transfer",
+        "CGCNN × {onehot, cgcnn92, mat2vec, ct-uae-mp} frozen, {ct-uae-mp, cgcnn92} × {finetune:1e-3, l2sp:1e-3}, and the mp-composition front-end (encoder transfer), on perov5 heat_ref 200/1,000 and perov5-ood, 5 seeds",
+        [
+            new GridBlock(["cgcnn"], ["onehot", "cgcnn92", "mat2vec", UaeCatalog.Mp], [GridCell.Frozen], TransferCoreData, TransferSeeds),
+            new GridBlock(["cgcnn"], [UaeCatalog.Mp, "cgcnn92"], [$"{CellMode.FineTunePrefix}1e-3", $"{CellMode.L2SpPrefix}1e-3"], TransferCoreData, TransferSeeds),
+            new GridBlock([BackendCellRunner.EncoderModel], [TransferEncoder], [GridCell.Encoder], TransferCoreData, TransferSeeds),
+        ],
+        TransferBudgets, MayPretrain: false);
+
+    /// <summary>
+    /// The transfer question over a wider grid: more baseline tables, a ct-UAE ⊕ cgcnn92 concatenation, the MP ct-UAE and
+    /// cgcnn92 fine-tuned at two table learning rates and with an L2-SP pull, and perov5 100/200/500/1,000 and perov5-ood,
+    /// 5 seeds (350 runs; several hours on 2 cores). Its runs are recorded under its own name (a run's identity includes its
+    /// profile), so it does not reuse the transfer profile's runs.
+    /// </summary>
+    public static readonly ReproduceProfile TransferWide = new("transfer-wide",
         "CGCNN × {onehot, cgcnn92, megnet16, mat2vec, std:magpie, ct-uae-mp, std:ct-uae-mp+std:cgcnn92} frozen, {ct-uae-mp, cgcnn92} × {finetune:1e-4, finetune:1e-3, l2sp:1e-3}, and the mp-composition front-end (encoder transfer), on perov5 heat_ref 100/200/500/1,000 and perov5-ood, 5 seeds",
         [
             new GridBlock(["cgcnn"], TransferTables, [GridCell.Frozen], TransferData, TransferSeeds),
@@ -166,6 +183,8 @@ public static class Profiles
             new GridBlock([BackendCellRunner.EncoderModel], [TransferEncoder], [GridCell.Encoder], TransferData, TransferSeeds),
         ],
         TransferBudgets, MayPretrain: false);
+
+    private static DatasetSpec[] TransferCoreData => [new DatasetSpec(Perov5, HeatRef, [200, 1000]), new DatasetSpec(Perov5Ood, HeatRef, [null])];
 
     private static DatasetSpec[] TransferData => [new DatasetSpec(Perov5, HeatRef, TransferSizes), new DatasetSpec(Perov5Ood, HeatRef, [null])];
 

@@ -137,7 +137,7 @@ public static class ModelShipping
         sb.Append('\n');
         sb.Append("- **Cite**: " + string.Join("; ", Citations.For(info.Kind, info.Config, info.DataSource).Select(c => $"{c.Role}: {c.Reference}")) + " (also in `CITATION.md`).\n");
         sb.Append("- Files: `model.ct` (weights, architecture, targets and their scaling, trained elements), `metrics.json`, `log.csv` (per epoch), " +
-                  "`config.json` and `environment.json` of the run (paths in them are those of the machine that trained it)" +
+                  "`curve.png` (validation MAE and training loss per epoch), `config.json` and `environment.json` of the run (data named by built-in name or relative path with its sha256)" +
                   (info.ReadsCompositionOnly || info.Kind == "transformer" ? ", `provenance.json` (what the pretraining saw, when it was a `ct pretrain` run)" : "") +
                   ", `CITATION.md`. Written by `ct models ship` from the run directory.\n");
         return sb.ToString();

@@ -61,7 +61,7 @@ public static class ModelsCommand
         var run = new Argument<string>("RUN_DIR") { Description = "a finished ct train or ct pretrain run directory" };
         var name = new Option<string>("--name") { Description = "the model's name (ct predict --model NAME)", Required = true };
         var output = new Option<string?>("--out") { Description = "the folder to write (default: models/NAME under the current folder, i.e. the repository's models/ when run from a clone)" };
-        var command = new Command("ship", "Make a shipped model folder from a finished run: model.ct (its best.ct), metrics.json, config.json, log.csv, environment.json, " +
+        var command = new Command("ship", "Make a shipped model folder from a finished run: model.ct (its best.ct), metrics.json, config.json, log.csv, curve.png, environment.json, " +
             "provenance.json (of a pretraining run), CITATION.md, and README.md written from the run's own metrics and settings.")
         {
             run, name, output,
@@ -72,6 +72,7 @@ public static class ModelsCommand
             if (n.Length == 0 || n.IndexOfAny(['/', '\\']) >= 0 || n is "." or "..") throw new InputError($"'{n}' is not a model name (no slashes)");
             string folder = p.GetValue(output) ?? Path.Combine("models", n);
             ModelShipping.Ship(p.GetValue(run)!, folder, n);
+            TrainingCurveFile.Write(folder); // curve.png and curve.svg from the copied log.csv
             Console.WriteLine($"{n}: written to {folder} (README.md from the run's metrics.json and config.json)");
             return 0;
         }));

@@ -18,7 +18,7 @@ public static class PretrainCommand
     {
         var data = new Option<string[]>("--data") { Description = "perov5, nomad2018, mp-compositions, or a file/folder: CGCNN folder, extxyz with labels, CSV with a cif column, or CSV with a composition column (composition mode); repeat for multi-source pretraining (each data set keeps its split; a crystal's missing labels are masked)" };
         var targets = new Option<string?>("--targets") { Description = "comma-separated label names, e.g. heat_ref,dir_gap (several = multi-task; with several --data, each data set contributes the targets it has)" };
-        var recipe = new Option<string>("--recipe") { Description = "fast (default: converges quickly on CPUs) or paper (the authors' settings)", DefaultValueFactory = _ => "fast" };
+        var recipe = new Option<string>("--recipe") { Description = "fast (default: converges quickly on CPUs; in composition mode the composition recipe), paper (the authors' settings) or paper-adamw (the paper's architecture with AdamW, warm-up and cosine decay)", DefaultValueFactory = _ => "fast" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the recipe's)" };
         var output = new Option<string?>("--out") { Description = "run directory (default runs/pretrain-<data>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };

@@ -20,13 +20,15 @@ public sealed record TargetOutcome(string Name, string Criterion, bool? Met, str
 public static class TransferTargets
 {
     public const string Profile = "transfer";
+    /// <summary>Profiles whose results are judged against the targets (the transfer grid and its wider form).</summary>
+    public static readonly string[] Judged = [Profile, "transfer-wide"];
     public const double OodImprovement = 0.15, SmallDataImprovement = 0.10;
     public static readonly int[] SmallDataSizes = [200, 1000];
 
     public static IReadOnlyList<TargetOutcome> Evaluate(ResultTables t, ComparisonSet comparisons, TableEligibility eligibility)
     {
         var outcomes = new List<TargetOutcome>();
-        var scopes = t.Groups.Select(g => g.Setting.Scope).Where(s => s.Profile == Profile).Distinct().ToArray();
+        var scopes = t.Groups.Select(g => g.Setting.Scope).Where(s => Judged.Contains(s.Profile)).Distinct().ToArray();
         int family = comparisons.Family.Count;
         foreach (var scope in scopes.Where(s => s.Dataset == Profiles.Perov5Ood))
             outcomes.Add(Judge(t, comparisons, eligibility, scope, $"{Profiles.Perov5Ood}",

@@ -122,7 +122,7 @@ public class FormulaPredictTests
         string folder = Path.Combine(TinyData.TempDir(), "tiny-composition");
         var output = new StringWriter();
         Assert.Equal(0, Ct(output, TextWriter.Null, "models", "ship", run, "--name", "tiny-composition", "--out", folder));
-        foreach (var f in new[] { "model.ct", "metrics.json", "config.json", "log.csv", "environment.json", "provenance.json", "CITATION.md", "README.md" })
+        foreach (var f in new[] { "model.ct", "metrics.json", "config.json", "log.csv", "curve.png", "curve.svg", "environment.json", "provenance.json", "CITATION.md", "README.md" })
             Assert.True(File.Exists(Path.Combine(folder, f)), f);
         Assert.Contains("doi:10.1038/s41467-025-56481-x", File.ReadAllText(Path.Combine(run, "CITATION.md")));   // every run directory cites
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")))!;

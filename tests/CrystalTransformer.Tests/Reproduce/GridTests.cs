@@ -59,9 +59,9 @@ public class GridTests
     }
 
     [Fact]
-    public void TransferProfileIsCgcnnWithEveryTableVariantAndTheEncoderOnSmallAndNewData()
+    public void TransferProfilesAreCgcnnWithTableVariantsAndTheEncoderOnSmallAndNewData()
     {
-        var p = Profiles.Get("transfer");
+        var p = Profiles.Get("transfer-wide");
         var cells = p.Expand();
         Assert.False(p.MayPretrain);
         // 7 frozen tables + 2 tables × 3 tuned modes + 1 encoder cell, on 4 perov5 sizes and perov5-ood, 5 seeds.
@@ -79,6 +79,17 @@ public class GridTests
         Assert.All(encoder, c => Assert.Equal(("transformer", "mp-composition"), (c.Model, c.Embedding)));
         Assert.All(cells.Where(c => c.Mode != GridCell.Encoder), c => Assert.Equal("cgcnn", c.Model));
         Assert.All(cells, c => CellMode.Parse(c.Mode));
+
+        // The measured transfer profile: a subset of the wide grid's cells.
+        var core = Profiles.Get("transfer").Expand();
+        Assert.False(Profiles.Transfer.MayPretrain);
+        // (4 frozen tables + 2 tables × 2 tuned modes + 1 encoder cell) × (perov5 200 and 1,000 + perov5-ood) × 5 seeds.
+        Assert.Equal((4 + 2 * 2 + 1) * 3 * 5, core.Count);
+        Assert.Subset(cells.Select(c => c.Key).ToHashSet(), core.Select(c => c.Key).ToHashSet()); // (superset, subset)
+        Assert.Equal(new[] { "onehot", "cgcnn92", "mat2vec", "ct-uae-mp" }, core.Where(c => c.Mode == GridCell.Frozen).Select(c => c.Embedding).Distinct());
+        Assert.Equal(new[] { "finetune:1e-3", "l2sp:1e-3" }, core.Where(c => CellMode.IsTunedVariant(c.Mode)).Select(c => c.Mode).Distinct());
+        Assert.Equal(new int?[] { null, 200, 1000 }, core.Select(c => c.TrainSize).Distinct().Order());
+        Assert.All(core, c => Assert.Equal(Profiles.Transfer.BudgetFor(c), p.BudgetFor(c)));
     }
 
     [Theory]
@@ -162,6 +173,7 @@ public class GridTests
     public void ProfilesAreFoundByName()
     {
         Assert.Same(Profiles.Transfer, Profiles.Get("transfer"));
+        Assert.Same(Profiles.TransferWide, Profiles.Get("transfer-wide"));
         Assert.Same(Profiles.Quick, Profiles.Get("Quick"));
         var e = Assert.Throws<InputError>(() => Profiles.Get("huge"));
         Assert.Contains("transfer", e.Message);
