@@ -61,6 +61,9 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     /// <summary>How often the parent of --jobs looks into the store for finished cells.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Draws progress bars when <see cref="ReproduceOptions.Progress"/> asks for them (else one line per cell).</summary>
+    public IReproduceBars? Bars { get; init; }
+
     public ReproduceSummary Run(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -110,7 +113,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         var o = options;
         int failed = 0, claimedElsewhere = 0;
         var eta = new EtaEstimator();
-        ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+        ReproduceProgress.Run(o.Progress, log, pending.Count, Bars, display =>
         {
             for (int k = 0; k < pending.Count; k++)
             {
@@ -203,7 +206,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
             var eta = new EtaEstimator();
             foreach (var f in store.FinishedCells().Where(f => !cellOf.ContainsKey(f.ConfigHash))) eta.Add(f.Cell, f.WallSeconds); // earlier sessions' times
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+            ReproduceProgress.Run(o.Progress, log, pending.Count, Bars, display =>
             {
                 void Show(string hash, string line)
                 {

@@ -103,7 +103,8 @@ public static class ReproduceCommand
             ReproduceSummary summary;
             try
             {
-                summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log, new ProcessWorkerLauncher()).Run(cancel.Token);
+                summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log, new ProcessWorkerLauncher())
+                    { Bars = new ReproduceBars() }.Run(cancel.Token);
             }
             finally { Console.CancelKeyPress -= onCancel; }
             if (options.WorkerCells is not null) return summary.Failed > 0 ? CommandRunner.ExitFailedCells : 0;
