@@ -13,7 +13,7 @@ public sealed record AnalysisOptions
 {
     public string OutputDirectory { get; init; } = Path.Combine("runs", "analyze");
     /// <summary>Seed of UMAP and of the Mantel permutations; k-means uses seeds 0..ScanSeeds−1.</summary>
-    public int Seed { get; init; }
+    public int Seed { get; init; } = 42;
     public int KMin { get; init; } = 2;
     public int KMax { get; init; } = 10;
     public int ScanSeeds { get; init; } = 5;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CrystalTransformer.Training;
-using Spectre.Console;
 
 namespace CrystalTransformer.Reproduce;
 
@@ -13,34 +12,34 @@ public interface IReproduceDisplay
     void CellFinished(int index, string line, TimeSpan? remaining);
 }
 
+/// <summary>Draws the grid's progress as bars (the command line provides one; the library itself writes lines only).</summary>
+public interface IReproduceBars
+{
+    /// <summary>Runs <paramref name="body"/> with a display of <paramref name="cells"/> cells.</summary>
+    void Run(int cells, Action<IReproduceDisplay> body);
+}
+
 public static class ReproduceProgress
 {
-    public static void Run(ProgressMode mode, TextWriter log, int cells, Action<IReproduceDisplay> body)
+    /// <summary>
+    /// Runs the grid loop under a display: nothing (quiet), one line per finished cell into <paramref name="log"/>, or the
+    /// bars of <paramref name="bars"/> (lines when there are none).
+    /// </summary>
+    public static void Run(ProgressMode mode, TextWriter log, int cells, IReproduceBars? bars, Action<IReproduceDisplay> body)
     {
-        switch (mode)
-        {
-            case ProgressMode.Quiet: body(new LineDisplay(TextWriter.Null, cells)); break;
-            case ProgressMode.Lines: body(new LineDisplay(log, cells)); break;
-            default:
-                AnsiConsole.Progress()
-                    .AutoClear(false)
-                    .HideCompleted(true)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                        new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx => body(new BarDisplay(ctx, cells)));
-                break;
-        }
+        if (mode == ProgressMode.Bar && bars is not null) bars.Run(cells, body);
+        else body(new LineDisplay(mode == ProgressMode.Quiet ? TextWriter.Null : log, cells));
     }
 
     public static string Eta(TimeSpan? remaining) => remaining is { } r
         ? r.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)r.TotalHours} h {r.Minutes:00} min") : string.Create(CultureInfo.InvariantCulture, $"{r.Minutes} min {r.Seconds:00} s")
         : "–";
 
-    private static string Epoch(EpochRecord r) => string.Create(CultureInfo.InvariantCulture,
+    public static string Epoch(EpochRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {r.Epoch}/{r.Epochs}, val MAE {string.Join(" ", r.ValidationMae.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}");
 
     /// <summary>Notices that every run repeats (the device, a reused graph cache) are shown once per session.</summary>
-    private sealed class OncePerSession
+    public sealed class OncePerSession
     {
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         public bool First(string line) { lock (_seen) return _seen.Add(line); }
@@ -64,59 +63,6 @@ public static class ReproduceProgress
             if (!_once.First(line)) return;
             log.WriteLine(line);
             log.Flush();
-        }
-    }
-
-    private sealed class BarDisplay : IReproduceDisplay, ITrainingObserver
-    {
-        private readonly ProgressContext _context;
-        private readonly ProgressTask _overall;
-        private readonly int _cells;
-        private ProgressTask? _run;
-        private string _cell = "";
-        private readonly OncePerSession _once = new();
-
-        public BarDisplay(ProgressContext context, int cells)
-        {
-            _context = context;
-            _cells = cells;
-            _overall = context.AddTask(Markup.Escape($"cells 0/{cells}"), maxValue: Math.Max(1, cells));
-        }
-
-        public ITrainingObserver RunObserver => this;
-
-        public void CellStarted(int index, string description)
-        {
-            _cell = description;
-            _run = _context.AddTask(Markup.Escape($"  {description}: preparing"), maxValue: 1);
-        }
-
-        public void CellFinished(int index, string line, TimeSpan? remaining)
-        {
-            if (_run is not null) { _run.Value = _run.MaxValue; _run.StopTask(); }
-            _overall.Increment(1);
-            _overall.Description = Markup.Escape($"cells {index + 1}/{_cells}, ETA {Eta(remaining)}");
-            AnsiConsole.MarkupLine(Markup.Escape(line));
-        }
-
-        public void Start(int firstEpoch, int epochs, int batchesPerEpoch)
-        {
-            if (_run is null) return;
-            _run.MaxValue = Math.Max(1, (epochs - firstEpoch) * batchesPerEpoch);
-            _run.Value = 0;
-            _run.Description = Markup.Escape($"  {_cell}: epoch {firstEpoch + 1}/{epochs}");
-        }
-
-        public void BatchDone() => _run?.Increment(1);
-
-        public void EpochDone(EpochRecord record)
-        {
-            if (_run is not null) _run.Description = Markup.Escape($"  {_cell}: {Epoch(record)}");
-        }
-
-        public void Message(string line)
-        {
-            if (_once.First(line)) AnsiConsole.MarkupLine(Markup.Escape(line));
         }
     }
 }

@@ -18,6 +18,8 @@ public sealed record ReproduceOptions
     public required string Output { get; init; }
     /// <summary>Where pretrained ct-UAEs are cached (default OUT/uae); shards of one grid may share one.</summary>
     public string? UaeCache { get; init; }
+    /// <summary>CPU threads of the whole run (0 = all cores, libtorch's default): one cell at a time trains on all of
+    /// them; with <see cref="Jobs"/> N each worker process gets <see cref="ThreadsPerWorker"/> of them.</summary>
     public int Threads { get; init; }
     /// <summary>Caps every budget's epochs (a quick try of a grid); the epochs are part of a cell's identity, so capped
     /// runs never stand in for full-budget ones.</summary>
@@ -35,6 +37,11 @@ public sealed record ReproduceOptions
     public int Jobs { get; init; } = 1;
     /// <summary>Set in a worker of <see cref="Jobs"/>: the file listing the cell keys it trains; it writes no report.</summary>
     public string? WorkerCells { get; init; }
+
+    /// <summary>The threads each of <paramref name="workers"/> worker processes gets out of <paramref name="threads"/>
+    /// (0 = all cores): an equal share, at least one; a single process keeps them all.</summary>
+    public static int ThreadsPerWorker(int threads, int workers) =>
+        workers <= 1 ? threads : Math.Max(1, (threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount)) / workers);
 }
 
 /// <summary>What a run did.</summary>
@@ -53,6 +60,9 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
 
     /// <summary>How often the parent of --jobs looks into the store for finished cells.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Draws progress bars when <see cref="ReproduceOptions.Progress"/> asks for them (else one line per cell).</summary>
+    public IReproduceBars? Bars { get; init; }
 
     public ReproduceSummary Run(CancellationToken cancel = default)
     {
@@ -103,7 +113,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         var o = options;
         int failed = 0, claimedElsewhere = 0;
         var eta = new EtaEstimator();
-        ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+        ReproduceProgress.Run(o.Progress, log, pending.Count, Bars, display =>
         {
             for (int k = 0; k < pending.Count; k++)
             {
@@ -177,6 +187,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         string folder = Path.Combine(o.Output, WorkersFolder);
         Directory.CreateDirectory(folder);
         var started = DateTime.UtcNow;
+        int threadsEach = ReproduceOptions.ThreadsPerWorker(o.Threads, n);
         var cellOf = pending.ToDictionary(c => c.Hash, c => c.Cell);
         var hashOf = pending.ToDictionary(c => c.Cell.Key, c => c.Hash);
         var running = new List<(int Index, IWorker Worker, string[] Hashes)>();
@@ -188,14 +199,14 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
                 var mine = new Shard(k, n).Select(pending.Select(c => c.Cell).ToArray());
                 string file = Path.Combine(folder, $"worker-{k}-of-{n}.cells");
                 IO.TextFiles.WriteAllTextAtomic(file, string.Concat(mine.Select(c => c.Key + "\n")));
-                var worker = workers.Start(new WorkerStart(k, n, file, o with { Jobs = 1, WorkerCells = file, Progress = ProgressMode.Quiet, Filter = GridFilter.All, Shard = Shard.Whole }));
+                var worker = workers.Start(new WorkerStart(k, n, file, o with { Jobs = 1, Threads = threadsEach, WorkerCells = file, Progress = ProgressMode.Quiet, Filter = GridFilter.All, Shard = Shard.Whole }));
                 running.Add((k, worker, mine.Select(c => hashOf[c.Key]).ToArray()));
             }
-            log.WriteLine($"{pending.Count} cell(s) in {n} worker processes ({o.Threads} torch thread(s) each)");
+            log.WriteLine($"{pending.Count} cell(s) in {n} worker processes ({threadsEach} torch thread(s) each)");
             var eta = new EtaEstimator();
             foreach (var f in store.FinishedCells().Where(f => !cellOf.ContainsKey(f.ConfigHash))) eta.Add(f.Cell, f.WallSeconds); // earlier sessions' times
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            ReproduceProgress.Run(o.Progress, log, pending.Count, display =>
+            ReproduceProgress.Run(o.Progress, log, pending.Count, Bars, display =>
             {
                 void Show(string hash, string line)
                 {

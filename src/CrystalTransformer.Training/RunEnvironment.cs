@@ -42,15 +42,21 @@ public sealed record RunEnvironment(string CtVersion, string TorchSharp, string 
 /// <summary>Picks the compute device: CUDA when asked or available, with a one-line notice when it is not.</summary>
 public static class DeviceChoice
 {
-    /// <param name="requested">"auto", "cpu" or "cuda" (or "cuda:N").</param>
+    /// <param name="requested">"auto", "cpu" or "cuda" (or "cuda:N"). auto falls back to the CPU (with a notice) when CUDA
+    /// is not available; an explicit cuda is then refused.</param>
     public static Device Resolve(string requested, Action<string>? notice)
     {
         string r = requested.Trim().ToLowerInvariant();
         if (r == "cpu") return CPU;
         if (r != "auto" && !r.StartsWith("cuda", StringComparison.Ordinal))
             throw new Structures.InputError($"unknown device '{requested}' (use cpu, cuda or auto)");
-        if (cuda.is_available()) return r == "auto" ? CUDA : new Device(r);
+        if (CudaAvailable) return r == "auto" ? CUDA : new Device(r);
+        if (r != "auto")
+            throw new Structures.InputError($"device '{requested}': CUDA is not available (CPU-only libtorch or no GPU); use cpu or auto");
         notice?.Invoke("CUDA is not available (CPU-only libtorch or no GPU); training on the CPU");
         return CPU;
     }
+
+    /// <summary>Whether libtorch can use a CUDA device here.</summary>
+    public static bool CudaAvailable => cuda.is_available();
 }

@@ -36,20 +36,22 @@ public static class InspectCommand
             Description = "CIF: scale down sites whose occupancies add up to more than 1 but at most this (default 1: such files are refused, as pymatgen does)",
             DefaultValueFactory = _ => 1.0,
         };
+        var quiet = CommonOptions.Quiet("print only what could not be read (the exit code still says whether every file was read)");
         var command = new Command("inspect", "Show what crystal files hold: formula, sites, lattice, volume, density, order, optionally neighbours.")
         {
-            files, json, neighbors, allBlocks, format, maxSize, occupancyTolerance,
+            files, json, neighbors, allBlocks, format, maxSize, occupancyTolerance, quiet,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             double? radius = p.GetValue(neighbors);
-            if (radius is double r && !(r > 0 && double.IsFinite(r))) throw new InputError($"--neighbors must be a positive distance in Å, got {r}");
+            if (radius is double r && !(r > 0 && double.IsFinite(r))) throw new UsageError($"--neighbors must be a positive distance in Å, got {r}");
             double mb = p.GetValue(maxSize);
-            if (!(mb > 0)) throw new InputError($"--max-size must be positive, got {mb}");
+            if (!(mb > 0)) throw new UsageError($"--max-size must be positive, got {mb}");
             double occupancy = p.GetValue(occupancyTolerance);
-            if (!(occupancy >= 1 && double.IsFinite(occupancy))) throw new InputError($"--occupancy-tolerance must be 1 or more, got {occupancy}");
+            if (!(occupancy >= 1 && double.IsFinite(occupancy))) throw new UsageError($"--occupancy-tolerance must be 1 or more, got {occupancy}");
             var settings = new Settings(p.GetValue(json), radius, p.GetValue(format), (long)(mb * 1024 * 1024),
-                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024), OccupancyTolerance = occupancy });
+                ReadOptions.Default with { AllBlocks = p.GetValue(allBlocks), MaxTextLength = (long)(mb * 1024 * 1024), OccupancyTolerance = occupancy },
+                p.GetValue(quiet));
             return Run(p.GetValue(files)!, settings, Console.Out);
         }));
         return command;
@@ -62,7 +64,8 @@ public static class InspectCommand
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public sealed record Settings(bool Json, double? NeighborRadius, string? Format, long MaxBytes, ReadOptions Options);
+    /// <param name="Quiet">Write only the files and records that could not be read.</param>
+    public sealed record Settings(bool Json, double? NeighborRadius, string? Format, long MaxBytes, ReadOptions Options, bool Quiet = false);
 
     /// <summary>Inspects every file; returns 0 when all were read, 1 when some were not.</summary>
     public static int Run(IEnumerable<string> files, Settings settings, TextWriter output)
@@ -88,10 +91,11 @@ public static class InspectCommand
                 };
                 foreach (var s in StructureIO.ReadLazy(file, options, settings.Format))
                 {
+                    shown++;
+                    if (settings.Quiet) continue;
                     (int[] Counts, double?[] Nearest)? neighbours = settings.NeighborRadius is double r ? Neighbours(s, r) : null;
                     if (settings.Json) output.WriteLine(JsonLine(file, s, neighbours));
                     else WriteText(output, file, s, neighbours, settings.NeighborRadius);
-                    shown++;
                 }
                 if (shown == 0) throw new InputError("no structure in file", file);
             }

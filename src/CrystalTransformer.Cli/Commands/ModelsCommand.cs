@@ -14,18 +14,21 @@ public static class ModelsCommand
     public static Command Create()
     {
         var plain = new Option<bool>("--plain") { Description = "tab-separated output (for scripts)" };
+        var quiet = CommonOptions.Quiet("the table of shipped models only: no model kinds, descriptions or citations");
         var command = new Command("models", "List the shipped models (usable by name in ct predict --model NAME) with their data, targets, element table and test metrics, the model kinds ct train can train, and how to cite them " +
             "(on standard error when the output is plain).")
         {
-            plain,
+            plain, quiet,
         };
         command.Subcommands.Add(CreateShip());
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             var models = ShippedModels.List();
+            bool isQuiet = p.GetValue(quiet);
             if (models.Count == 0)
             {
                 Console.WriteLine($"no shipped models in {ShippedModels.Root}");
+                if (isQuiet) return 0;
                 WriteKinds(Console.Out);
                 WriteCitations(Console.Out, models);
                 return 0;
@@ -37,7 +40,7 @@ public static class ModelsCommand
                 Console.WriteLine(string.Join('\t', header));
                 foreach (var r in rows) Console.WriteLine(string.Join('\t', r));
                 // Standard output stays a table for scripts; the citation goes to the reader.
-                WriteCitations(Console.Error, models);
+                if (!isQuiet) WriteCitations(Console.Error, models);
             }
             else
             {
@@ -45,6 +48,7 @@ public static class ModelsCommand
                 foreach (var h in header) table.AddColumn(Markup.Escape(h));
                 foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
                 AnsiConsole.Write(table);
+                if (isQuiet) return 0;
                 foreach (var m in models.Where(m => m.Description is not null)) Console.WriteLine($"{m.Name}: {m.Description}");
                 Console.WriteLine();
                 WriteKinds(Console.Out);
@@ -61,10 +65,11 @@ public static class ModelsCommand
         var run = new Argument<string>("RUN_DIR") { Description = "a finished ct train or ct pretrain run directory" };
         var name = new Option<string>("--name") { Description = "the model's name (ct predict --model NAME)", Required = true };
         var output = new Option<string?>("--out") { Description = "the folder to write (default: models/NAME under the current folder, i.e. the repository's models/ when run from a clone)" };
+        var quiet = CommonOptions.Quiet("no summary line");
         var command = new Command("ship", "Make a shipped model folder from a finished run: model.ct (its best.ct), metrics.json, config.json, log.csv, curve.png, environment.json, " +
             "provenance.json (of a pretraining run), CITATION.md, and README.md written from the run's own metrics and settings.")
         {
-            run, name, output,
+            run, name, output, quiet,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
         {
@@ -73,7 +78,7 @@ public static class ModelsCommand
             string folder = p.GetValue(output) ?? Path.Combine("models", n);
             ModelShipping.Ship(p.GetValue(run)!, folder, n);
             TrainingCurveFile.Write(folder); // curve.png and curve.svg from the copied log.csv
-            Console.WriteLine($"{n}: written to {folder} (README.md from the run's metrics.json and config.json)");
+            if (!p.GetValue(quiet)) Console.WriteLine($"{n}: written to {folder} (README.md from the run's metrics.json and config.json)");
             return 0;
         }));
         return command;

@@ -32,11 +32,11 @@ public static class PredictCommand
             Description = "the formula column of CSV inputs (default: the first of formula, composition, reduced_formula, pretty_formula)",
         };
         var output = new Option<string?>("--out") { Description = "CSV file to write (default: standard output)" };
-        var threads = new Option<int>("--threads") { Description = "threads for reading files and building graphs (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var torchThreads = new Option<int>("--torch-threads") { Description = "threads of the network (default 1: batches of small graphs gain little from more, and a busy machine makes them wait on each other)", DefaultValueFactory = _ => 1 };
+        var threads = CommonOptions.Threads("files are read and turned into graphs on all of them, then the network runs on --torch-threads of them (the two steps take turns)");
+        var torchThreads = new Option<int>("--torch-threads") { Description = "of the --threads, those the network runs on (default 1: batches of small graphs gain little from more, and a busy machine makes them wait on each other)", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch-size") { Description = "crystals per network batch", DefaultValueFactory = _ => 256 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "cpu" };
-        var quiet = new Option<bool>("--quiet") { Description = "no summary on standard error" };
+        var device = CommonOptions.Device();
+        var quiet = CommonOptions.Quiet("no summary on standard error (the predictions are still written)");
         var structureMemory = new Option<double>("--structure-memory")
         {
             Description = "GB that one structure's graph and network may need by the model's estimate; larger structures get an error row (0 = no limit)",
@@ -51,18 +51,18 @@ public static class PredictCommand
         command.SetAction(p => CommandRunner.Guard(() =>
         {
             var clock = Stopwatch.StartNew();
-            int n = p.GetValue(threads);
-            if (p.GetValue(torchThreads) < 1) throw new InputError("--torch-threads must be at least 1");
-            set_num_threads(p.GetValue(torchThreads));
-            if (p.GetValue(batch) < 1) throw new InputError("--batch-size must be at least 1");
+            int n = CommonOptions.ThreadCount(p.GetValue(threads));
+            if (p.GetValue(torchThreads) < 1) throw new UsageError("--torch-threads must be at least 1");
+            set_num_threads(Math.Min(p.GetValue(torchThreads), n));
+            if (p.GetValue(batch) < 1) throw new UsageError("--batch-size must be at least 1");
             var formulas = p.GetValue(formula) ?? [];
             string? column = p.GetValue(formulaColumn);
             var paths = p.GetValue(inputs) ?? [];
             if (paths.Length == 0 && formulas.Length == 0)
-                throw new InputError("nothing to predict: give structure files or folders, or --formula with a composition model");
-            var dev = DeviceChoice.Resolve(p.GetValue(device)!, m => Console.Error.WriteLine($"ct: {m}"));
+                throw new UsageError("nothing to predict: give structure files or folders, or --formula with a composition model");
+            var dev = DeviceChoice.Resolve(CommonOptions.CheckDevice(p.GetValue(device)!), notice: null); // auto falls back to the CPU silently
             double memory = p.GetValue(structureMemory);
-            if (!(memory >= 0 && double.IsFinite(memory))) throw new InputError($"--structure-memory must be a number of GB ≥ 0, got {memory}");
+            if (!(memory >= 0 && double.IsFinite(memory))) throw new UsageError($"--structure-memory must be a number of GB ≥ 0, got {memory}");
             var (trained, info) = Prediction.LoadModel(p.GetValue(model)!, dev);
             using (trained)
             {

@@ -22,12 +22,12 @@ public static class PretrainCommand
         var epochs = new Option<int?>("--epochs") { Description = "epochs (default: the recipe's)" };
         var output = new Option<string?>("--out") { Description = "run directory (default runs/pretrain-<data>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };
-        var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling, augmentation and dropout", DefaultValueFactory = _ => 42 };
-        var splitSeed = new Option<int>("--split-seed") { Description = "seed of the random 80/10/10 split when the data have no split column", DefaultValueFactory = _ => 42 };
+        var seed = CommonOptions.Seed("seed for initialisation, shuffling, augmentation and dropout");
+        var splitSeed = new Option<int>("--split-seed") { Description = $"seed of the random 80/10/10 split when the data have no split column (default {CommonOptions.DefaultSeed})", DefaultValueFactory = _ => CommonOptions.DefaultSeed };
         var trainSize = new Option<int?>("--train-size") { Description = "use only this many training entries (seeded choice); validation and test stay whole" };
-        var threads = new Option<int?>("--threads") { Description = "torch threads (0 = libtorch default; with --resume the run's own unless given)" };
-        var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (default auto, with --resume the run's own)" };
-        var quiet = new Option<bool>("--quiet") { Description = "no progress output (CI)" };
+        var threads = CommonOptions.ResumableThreads("the network trains on all of them");
+        var device = CommonOptions.ResumableDevice();
+        var quiet = CommonOptions.Quiet();
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget (summed over resumed sessions) is used up; 0 = none" };
         var batch = new Option<int?>("--batch-size") { Description = "batch size" };
         var lr = new Option<double?>("--lr") { Description = "learning rate" };
@@ -69,8 +69,8 @@ public static class PretrainCommand
             else
             {
                 var dataNames = p.GetValue(data) is { Length: > 0 } given ? given
-                    : throw new InputError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
-                var targetList = (p.GetValue(targets) ?? throw new InputError("--targets is required (e.g. heat_ref or formation_energy_per_atom,band_gap)"))
+                    : throw new UsageError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
+                var targetList = (p.GetValue(targets) ?? throw new UsageError("--targets is required (e.g. heat_ref or formation_energy_per_atom,band_gap)"))
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 bool composition = Pretraining.IsCompositionMode(dataNames);
                 var r = Recipes.Get(p.GetValue(recipe)!, targetList.Length, composition);
@@ -109,14 +109,16 @@ public static class PretrainCommand
                 spec = new PretrainSpec(dataNames, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
             }
             CommandRunner.DetailsDirectory = spec.Directory;
+            if (p.GetValue(threads) is int threadsGiven) CommonOptions.ThreadCount(threadsGiven);
             int runThreads = p.GetValue(threads) ?? 0;
-            string runDevice = p.GetValue(device) ?? "auto";
+            string runDevice = CommonOptions.CheckDevice(p.GetValue(device) ?? "auto");
             if (resumeDir is not null)
             {
                 // A resumed run continues with the threads and device it started with, unless told otherwise.
                 string? warning;
                 (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
                 if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
+                CommonOptions.CheckDevice(runDevice);
             }
             var result = Run(spec, runThreads, runDevice, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
             if (!p.GetValue(quiet)) Console.WriteLine(Summary(result, spec.Directory));
@@ -141,11 +143,11 @@ public static class PretrainCommand
     private static int[] ParseWidths(string text, string option) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) && w >= 1 ? w
-                : throw new InputError($"{option}: '{t}' is not a positive width")).ToArray();
+                : throw new UsageError($"{option}: '{t}' is not a positive width")).ToArray();
 
     private static bool ParseNorm(string v) => v.Trim().ToLowerInvariant() switch
     {
-        "pre" => true, "post" => false, _ => throw new InputError($"--norm must be pre or post, not '{v}'"),
+        "pre" => true, "post" => false, _ => throw new UsageError($"--norm must be pre or post, not '{v}'"),
     };
 
     /// <summary>The values of an option parsed by <see cref="ParseEnum{T}"/>: "a, b or c".</summary>
@@ -157,5 +159,5 @@ public static class PretrainCommand
 
     public static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", "").Replace("_", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
-            : throw new InputError($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+            : throw new UsageError($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }

@@ -20,7 +20,7 @@ public static class ReproduceCommand
         };
         var jobs = new Option<int>("--jobs")
         {
-            Description = "worker processes training cells at once (each every N-th pending cell, all recording into OUT/results.db; each with --threads torch threads)",
+            Description = "worker processes training cells at once (each every N-th pending cell, all recording into OUT/results.db; each with --threads/N threads, at least 1)",
             DefaultValueFactory = _ => 1,
         };
         var workerCells = new Option<string?>("--worker-cells") { Description = "internal: the cell list of a --jobs worker", Hidden = true };
@@ -34,13 +34,13 @@ public static class ReproduceCommand
         var shard = new Option<string?>("--shard") { Description = "run only slice K of N of the grid (K = 1..N), e.g. --shard $SLURM_ARRAY_TASK_ID/8" };
         var output = new Option<string>("--out") { Description = "output folder: results.db, runs/, report/", DefaultValueFactory = _ => Path.Combine("runs", "reproduce") };
         var merge = new Option<string[]>("--merge") { Description = "join the results of these output folders (shards) into --out and write the report; trains nothing", AllowMultipleArgumentsPerToken = true };
-        var threads = new Option<int>("--threads") { Description = "torch threads per run (0 = libtorch default)", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var threads = CommonOptions.Threads("one cell at a time trains on all of them; with --jobs N each worker process trains on threads/N (at least 1)");
+        var device = CommonOptions.Device();
         var uaeCache = new Option<string?>("--uae-cache") { Description = "folder of pretrained ct-UAEs (default OUT/uae); shards of one grid can share one" };
         var ignoreShipped = new Option<bool>("--ignore-shipped") { Description = "with --full: pretrain every ct-UAE even where a shipped table's data and targets match" };
         var pretrainOnly = new Option<bool>("--pretrain-only") { Description = "only step 1: make the ct-UAEs the selected cells need, then stop" };
         var reportOnly = new Option<bool>("--report-only") { Description = "write OUT/report from OUT/results.db without training" };
-        var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
+        var quiet = CommonOptions.Quiet();
         var list = new Option<bool>("--list") { Description = "print the selected cells (model/dataset/target/size/embedding/mode/seed) and stop" };
 
         var command = new Command("reproduce", "Train the back-ends with every element table on the built-in data (resumable, shardable) and write OUT/report/index.html.")
@@ -68,8 +68,8 @@ public static class ReproduceCommand
                 return 0;
             }
             var named = new[] { p.GetValue(quick) ? "quick" : null, p.GetValue(full) ? "full" : null, p.GetValue(profile) }.OfType<string>().ToArray();
-            if (named.Length > 1) throw new InputError($"choose one profile (--quick, --full or --profile NAME), not {string.Join(" and ", named)}");
-            if (p.GetValue(maxEpochs) is < 1) throw new InputError("--max-epochs must be at least 1");
+            if (named.Length > 1) throw new UsageError($"choose one profile (--quick, --full or --profile NAME), not {string.Join(" and ", named)}");
+            if (p.GetValue(maxEpochs) is < 1) throw new UsageError("--max-epochs must be at least 1");
             var options = new ReproduceOptions
             {
                 Profile = Profiles.Get(named.FirstOrDefault() ?? "quick"),
@@ -78,8 +78,8 @@ public static class ReproduceCommand
                 Shard = p.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.Whole,
                 Output = outDir,
                 UaeCache = p.GetValue(uaeCache),
-                Threads = p.GetValue(threads),
-                Device = p.GetValue(device)!,
+                Threads = p.GetValue(threads) is var t && t >= 0 ? t : CommonOptions.ThreadCount(t),
+                Device = CommonOptions.CheckDevice(p.GetValue(device)!),
                 PretrainOnly = p.GetValue(pretrainOnly),
                 IgnoreShippedUaes = p.GetValue(ignoreShipped),
                 Progress = TrainingProgress.Default(p.GetValue(quiet)),
@@ -87,7 +87,7 @@ public static class ReproduceCommand
                 Jobs = p.GetValue(jobs),
                 WorkerCells = p.GetValue(workerCells),
             };
-            if (options.Jobs < 1) throw new InputError("--jobs must be at least 1");
+            if (options.Jobs < 1) throw new UsageError("--jobs must be at least 1");
             if (p.GetValue(list))
             {
                 var cells = Reproduction.Select(options);
@@ -103,14 +103,15 @@ public static class ReproduceCommand
             ReproduceSummary summary;
             try
             {
-                summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log, new ProcessWorkerLauncher()).Run(cancel.Token);
+                summary = new Reproduction(options, new BackendCellRunner(), new FrontEndPretrainer(options.Progress), log, new ProcessWorkerLauncher())
+                    { Bars = new ReproduceBars() }.Run(cancel.Token);
             }
             finally { Console.CancelKeyPress -= onCancel; }
-            if (options.WorkerCells is not null) return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
+            if (options.WorkerCells is not null) return summary.Failed > 0 ? CommandRunner.ExitFailedCells : 0;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Cells} cell(s): {summary.AlreadyFinished} already finished, {summary.Ran - summary.Failed} trained now, {summary.Failed} failed{(summary.Elsewhere > 0 ? $", {summary.Elsewhere} left to another process" : "")}; {summary.WallSeconds / 60:0.0} min"));
             if (summary.Failed > 0) Console.Error.WriteLine($"ct: {summary.Failed} cell(s) failed (listed in the report); run the same command again to retry them");
-            return summary.Failed > 0 ? CommandRunner.ExitInputError : 0;
+            return summary.Failed > 0 ? CommandRunner.ExitFailedCells : 0;
         }));
         return command;
     }

@@ -25,8 +25,8 @@ public static class TrainCommand
         var missing = new Option<string>("--missing-elements") { Description = "elements of the data the table lacks: error (default; lists them), zero (zero vector) or mean (mean vector)", DefaultValueFactory = _ => "error" };
         var epochs = new Option<int?>("--epochs") { Description = $"epochs (default: the model's reference code: {ModelKinds.Defaults(k => Invariant(k.DefaultOptions(1).Epochs))})" };
         var trainSize = new Option<int?>("--train-size") { Description = "use this many training crystals (seeded with --split-seed); validation and test stay whole" };
-        var seed = new Option<int>("--seed") { Description = "seed for initialisation, batch order and dropout", DefaultValueFactory = _ => 42 };
-        var splitSeed = new Option<int>("--split-seed") { Description = "seed of the 80/10/10 split of user data without a split column, and of the --train-size subset", DefaultValueFactory = _ => 42 };
+        var seed = CommonOptions.Seed("seed for initialisation, batch order and dropout");
+        var splitSeed = new Option<int>("--split-seed") { Description = $"seed of the 80/10/10 split of user data without a split column, and of the --train-size subset (default {CommonOptions.DefaultSeed})", DefaultValueFactory = _ => CommonOptions.DefaultSeed };
         var output = new Option<string?>("--out") { Description = "run directory (default runs/train-<model>-<data>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint" };
         var batch = new Option<int?>("--batch-size") { Description = $"batch size (default: {ModelKinds.Defaults(k => Invariant(k.DefaultOptions(1).BatchSize))})" };
@@ -42,9 +42,9 @@ public static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "architecture setting NAME=VALUE, repeatable (e.g. --set convolutions=4 --set atom_features=128)", AllowMultipleArgumentsPerToken = false };
         var majority = new Option<bool>("--majority-species") { Description = "read disordered sites as their majority species (default: refuse disordered structures)" };
         var graphCache = new Option<string?>("--graph-cache") { Description = "folder for graph caches: graphs are built once and streamed from disk (bounded memory for large data; reused while data and settings match)" };
-        var threads = new Option<int?>("--threads") { Description = "torch and graph-building threads (0 = all cores; default all cores, with --resume the run's own)" };
-        var device = new Option<string?>("--device") { Description = "auto, cpu or cuda (default auto, with --resume the run's own)" };
-        var quiet = new Option<bool>("--quiet") { Description = "no progress output" };
+        var threads = CommonOptions.ResumableThreads("graphs are built on all of them, then the network trains on all of them (the steps follow each other)");
+        var device = CommonOptions.ResumableDevice();
+        var quiet = CommonOptions.Quiet();
         var batchMemory = new Option<double?>("--batch-memory") { Description = "GiB of activations a training step may keep, by the model's estimate (default 4; 0 = no limit): larger batches (ALIGNN on big crystals) are trained in parts with accumulated gradients" };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "stop after the epoch in which this wall-clock budget is used up (resume later with --resume)" };
 
@@ -66,11 +66,11 @@ public static class TrainCommand
             }
             else
             {
-                string kind = BackendTraining.Kind(p.GetValue(model) ?? throw new InputError($"--model is required ({ModelKinds.NameList()})"));
-                string dataName = p.GetValue(data) ?? throw new InputError("--data is required (perov5, nomad2018 or a file/folder)");
-                var targetList = (p.GetValue(targets) ?? throw new InputError("--targets is required (e.g. heat_ref)"))
+                string kind = BackendTraining.Kind(p.GetValue(model) ?? throw new UsageError($"--model is required ({ModelKinds.NameList()})"));
+                string dataName = p.GetValue(data) ?? throw new UsageError("--data is required (perov5, nomad2018 or a file/folder)");
+                var targetList = (p.GetValue(targets) ?? throw new UsageError("--targets is required (e.g. heat_ref)"))
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                if (targetList.Length == 0) throw new InputError("--targets names no label");
+                if (targetList.Length == 0) throw new UsageError("--targets names no label");
                 string stem = DataSets.IsBuiltIn(dataName) ? DataSets.Canonical(dataName) : Path.GetFileNameWithoutExtension(dataName.TrimEnd('/', '\\')).Split('.')[0];
                 request = new TrainRequest
                 {
@@ -81,7 +81,7 @@ public static class TrainCommand
                     EmbeddingL2Sp = p.GetValue(embeddingL2Sp),
                     StandardizeEmbedding = (p.GetValue(standardize), p.GetValue(noStandardize)) switch
                     {
-                        (true, true) => throw new InputError("--standardize-embedding and --no-standardize-embedding contradict each other"),
+                        (true, true) => throw new UsageError("--standardize-embedding and --no-standardize-embedding contradict each other"),
                         (true, false) => true,
                         (false, true) => false,
                         _ => null,
@@ -106,14 +106,16 @@ public static class TrainCommand
             }
             bool isQuiet = p.GetValue(quiet);
             CommandRunner.DetailsDirectory = request.Output;
+            if (p.GetValue(threads) is int threadsGiven) CommonOptions.ThreadCount(threadsGiven);
             int runThreads = p.GetValue(threads) ?? 0;
-            string runDevice = p.GetValue(device) ?? "auto";
+            string runDevice = CommonOptions.CheckDevice(p.GetValue(device) ?? "auto");
             if (resumeDir is not null)
             {
                 // A resumed run continues with the threads and device it started with, unless told otherwise.
                 string? warning;
                 (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
                 if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
+                CommonOptions.CheckDevice(runDevice);
             }
             var result = TrainingProgress.Run(TrainingProgress.Default(isQuiet),
                 observer => BackendTraining.Run(request, observer, runDevice, runThreads, resumeDir is not null));
@@ -131,13 +133,13 @@ public static class TrainCommand
         "frozen" or "freeze" => ElementTableTraining.Frozen,
         "finetune" or "fine-tune" or "ct" => ElementTableTraining.FineTune,
         "scratch" => ElementTableTraining.Scratch,
-        _ => throw new InputError($"--embedding-mode: '{value}' is not one of frozen, finetune, scratch"),
+        _ => throw new UsageError($"--embedding-mode: '{value}' is not one of frozen, finetune, scratch"),
     };
 
     private static int[] ParseMilestones(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int e) && e >= 1 ? e
-                : throw new InputError($"--milestones: '{t}' is not a positive epoch number")).ToArray();
+                : throw new UsageError($"--milestones: '{t}' is not a positive epoch number")).ToArray();
 
     /// <summary>NAME=VALUE pairs; values are JSON (numbers, true/false) or else text.</summary>
     public static JsonObject? ParseSettings(IEnumerable<string> pairs)
@@ -146,7 +148,7 @@ public static class TrainCommand
         foreach (var pair in pairs)
         {
             int eq = pair.IndexOf('=');
-            if (eq <= 0) throw new InputError($"--set '{pair}': expected NAME=VALUE");
+            if (eq <= 0) throw new UsageError($"--set '{pair}': expected NAME=VALUE");
             string name = pair[..eq].Trim().Replace('-', '_'), text = pair[(eq + 1)..].Trim();
             JsonNode? value;
             try { value = JsonNode.Parse(text); }

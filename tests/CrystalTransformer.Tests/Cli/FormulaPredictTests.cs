@@ -112,7 +112,7 @@ public class FormulaPredictTests
         var error = new StringWriter();
         Assert.Equal(1, Ct(TextWriter.Null, error, "predict", "--model", "cgcnn-perov5", "--formula", "BaTiO3"));
         Assert.Contains("needs crystal structures", error.ToString());
-        Assert.Equal(1, Ct(TextWriter.Null, error, "predict", "--model", run));
+        Assert.Equal(2, Ct(TextWriter.Null, error, "predict", "--model", run)); // nothing to predict: a usage error
     }
 
     [Fact]

@@ -91,6 +91,8 @@ public class JobsTests
         foreach (var start in launcher.Starts)
             Assert.Equal(new Shard(start.Index, 3).Select(all).Select(c => c.Key), File.ReadAllLines(start.CellsFile));
         Assert.All(launcher.Starts, s => Assert.Equal((1, ProgressMode.Quiet), (s.Options.Jobs, s.Options.Progress)));
+        // --threads 0 (all cores) is shared out: each of the 3 workers gets a third, at least one.
+        Assert.All(launcher.Starts, s => Assert.Equal(Math.Max(1, Environment.ProcessorCount / 3), s.Options.Threads));
         Assert.True(File.Exists(summary.ReportPath));
         using (var store = ResultsStore.Open(Path.Combine(parallel, ResultsStore.FileName))) Assert.Equal(cells, store.Count);
 

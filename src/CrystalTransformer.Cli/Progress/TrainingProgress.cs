@@ -1,44 +1,24 @@
 using System.Globalization;
+using CrystalTransformer.Training;
 using Spectre.Console;
 
-namespace CrystalTransformer.Training;
+namespace CrystalTransformer.Cli;
 
-/// <summary>One finished epoch as the loop reports it (validation MAE in the targets' own units).</summary>
-public sealed record EpochRecord(int Epoch, int Epochs, double LearningRate, double TrainLoss, double[] ValidationMae,
-    double ValidationScore, bool IsBest, double Seconds);
-
-/// <summary>Receives progress from the training loop.</summary>
-public interface ITrainingObserver
-{
-    void Start(int firstEpoch, int epochs, int batchesPerEpoch);
-    /// <summary>One training batch done (no device synchronisation happens for this call).</summary>
-    void BatchDone();
-    void EpochDone(EpochRecord record);
-    void Message(string line);
-}
-
-public enum ProgressMode
-{
-    /// <summary>Spectre.Console bar with loss, validation MAE and ETA (interactive terminals).</summary>
-    Bar,
-    /// <summary>One line per epoch (logs, redirected output).</summary>
-    Lines,
-    /// <summary>Nothing (tests, CI).</summary>
-    Quiet,
-}
-
-/// <summary>Runs a training body under the chosen kind of progress display.</summary>
+/// <summary>Runs a training body under the chosen kind of progress display (the libraries report through <see cref="ITrainingObserver"/>).</summary>
 public static class TrainingProgress
 {
     public static ProgressMode Default(bool quiet) =>
         quiet ? ProgressMode.Quiet : Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive ? ProgressMode.Lines : ProgressMode.Bar;
 
-    public static T Run<T>(ProgressMode mode, Func<ITrainingObserver, T> body)
+    public static T Run<T>(ProgressMode mode, Func<ITrainingObserver, T> body) => Run(mode, Console.Out, body);
+
+    /// <summary>Runs <paramref name="body"/> with progress as a bar on the terminal, as lines into <paramref name="lines"/>, or not at all.</summary>
+    public static T Run<T>(ProgressMode mode, TextWriter lines, Func<ITrainingObserver, T> body)
     {
         switch (mode)
         {
-            case ProgressMode.Quiet: return body(new QuietObserver());
-            case ProgressMode.Lines: return body(new LineObserver(Console.Out));
+            case ProgressMode.Quiet: return body(NullTrainingObserver.Instance);
+            case ProgressMode.Lines: return body(new LineObserver(lines));
             default:
                 T result = default!;
                 AnsiConsole.Progress()
@@ -50,17 +30,9 @@ public static class TrainingProgress
         }
     }
 
-    internal static string Describe(EpochRecord r) =>
+    public static string Describe(EpochRecord r) =>
         string.Create(CultureInfo.InvariantCulture,
             $"epoch {r.Epoch}/{r.Epochs}  loss {r.TrainLoss:0.0000}  val MAE {string.Join(" ", r.ValidationMae.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}{(r.IsBest ? " *" : "")}  lr {r.LearningRate:0.###e+0}  {r.Seconds:0.0}s");
-
-    private sealed class QuietObserver : ITrainingObserver
-    {
-        public void Start(int firstEpoch, int epochs, int batchesPerEpoch) { }
-        public void BatchDone() { }
-        public void EpochDone(EpochRecord record) { }
-        public void Message(string line) { }
-    }
 
     private sealed class LineObserver(TextWriter output) : ITrainingObserver
     {

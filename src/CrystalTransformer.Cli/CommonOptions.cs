@@ -1,0 +1,81 @@
+using System.CommandLine;
+using CrystalTransformer.Training;
+
+namespace CrystalTransformer.Cli;
+
+/// <summary>
+/// The options several commands share, defined once so that each has one meaning everywhere: <c>--quiet</c>,
+/// <c>--device</c>, <c>--seed</c> and <c>--threads</c>. Each command adds only how it divides its threads.
+/// </summary>
+public static class CommonOptions
+{
+    /// <summary>The seed every command uses unless told otherwise.</summary>
+    public const int DefaultSeed = 42;
+
+    /// <summary>The devices <c>--device</c> accepts.</summary>
+    public static readonly string[] Devices = ["auto", "cpu", "cuda"];
+
+    /// <summary><c>--quiet</c>: no progress or summary output; results and errors are still written.</summary>
+    public static Option<bool> Quiet(string? what = null) => new("--quiet")
+    {
+        Description = what ?? "no progress or summary output (results and errors are still written)",
+    };
+
+    /// <summary><c>--device auto|cpu|cuda</c>, default auto (CUDA when available, else the CPU, silently).</summary>
+    public static Option<string> Device() => new("--device")
+    {
+        Description = DeviceHelp,
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary><c>--device</c> of a command that can resume a run: no value = auto, or with --resume the run's own.</summary>
+    public static Option<string?> ResumableDevice() => new("--device")
+    {
+        Description = DeviceHelp + " (with --resume the run's own unless given)",
+    };
+
+    private const string DeviceHelp =
+        "auto (default: CUDA when available, else the CPU), cpu, or cuda (an error when CUDA is not available)";
+
+    /// <summary><c>--seed</c> with the one default of every command.</summary>
+    public static Option<int> Seed(string what) => new("--seed")
+    {
+        Description = $"{what} (default {DefaultSeed})",
+        DefaultValueFactory = _ => DefaultSeed,
+    };
+
+    /// <summary><c>--threads N</c>: all CPU threads the command may use (0 = all cores); <paramref name="division"/> says how it divides them.</summary>
+    public static Option<int> Threads(string division) => new("--threads")
+    {
+        Description = $"CPU threads the command may use in all (0 = all cores, the default): {division}",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary><c>--threads</c> of a command that can resume a run: no value = all cores, or with --resume the run's own.</summary>
+    public static Option<int?> ResumableThreads(string division) => new("--threads")
+    {
+        Description = $"CPU threads the command may use in all (0 = all cores; default all cores, with --resume the run's own): {division}",
+    };
+
+    /// <summary>The thread count a <c>--threads</c> value stands for: 0 = all cores; negative values are refused.</summary>
+    public static int ThreadCount(int value) =>
+        value < 0 ? throw new UsageError($"--threads must be 0 (all cores) or more, got {value}")
+        : value == 0 ? Math.Max(1, Environment.ProcessorCount) : value;
+
+    /// <summary>
+    /// Checks a <c>--device</c> value before any work: unknown names are usage errors, and an explicit cuda without CUDA
+    /// is refused (auto falls back to the CPU quietly).
+    /// </summary>
+    public static string CheckDevice(string value)
+    {
+        string d = value.Trim().ToLowerInvariant();
+        if (d != "auto" && d != "cpu" && !d.StartsWith("cuda", StringComparison.Ordinal))
+            throw new UsageError($"--device: '{value}' is not one of {string.Join(", ", Devices)}");
+        if (d.StartsWith("cuda", StringComparison.Ordinal) && !DeviceChoice.CudaAvailable)
+            throw new UsageError($"--device {value}: CUDA is not available (this libtorch is CPU-only, or there is no GPU); use --device cpu or auto");
+        return value;
+    }
+}
+
+/// <summary>Bad or missing options (exit code 2): the command line itself cannot be used, before any input is read.</summary>
+public sealed class UsageError(string message) : Structures.InputError(message);
