@@ -75,6 +75,21 @@ public static class CommonOptions
             throw new UsageError($"--device {value}: CUDA is not available (this libtorch is CPU-only, or there is no GPU); use --device cpu or auto");
         return value;
     }
+
+    /// <summary>
+    /// Threads and device of a training run from its <c>--threads</c> and <c>--device</c> values: a resumed run continues
+    /// with the ones it started with unless told otherwise (a warning when an override breaks bit-identity).
+    /// </summary>
+    public static (int Threads, string Device) RunSettings(int? threads, string? device, string? resumeDirectory)
+    {
+        if (threads is int given) ThreadCount(given);
+        int runThreads = threads ?? 0;
+        string runDevice = CheckDevice(device ?? "auto");
+        if (resumeDirectory is null) return (runThreads, runDevice);
+        (runThreads, runDevice, string? warning) = ResumeSettings.Resolve(resumeDirectory, threads, device);
+        if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
+        return (runThreads, CheckDevice(runDevice));
+    }
 }
 
 /// <summary>Bad or missing options (exit code 2): the command line itself cannot be used, before any input is read.</summary>

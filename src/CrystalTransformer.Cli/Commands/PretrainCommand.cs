@@ -109,17 +109,7 @@ public static class PretrainCommand
                 spec = new PretrainSpec(dataNames, targetList, p.GetValue(splitSeed), p.GetValue(trainSize), r.Name, model, training, dir);
             }
             CommandRunner.DetailsDirectory = spec.Directory;
-            if (p.GetValue(threads) is int threadsGiven) CommonOptions.ThreadCount(threadsGiven);
-            int runThreads = p.GetValue(threads) ?? 0;
-            string runDevice = CommonOptions.CheckDevice(p.GetValue(device) ?? "auto");
-            if (resumeDir is not null)
-            {
-                // A resumed run continues with the threads and device it started with, unless told otherwise.
-                string? warning;
-                (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
-                if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
-                CommonOptions.CheckDevice(runDevice);
-            }
+            var (runThreads, runDevice) = CommonOptions.RunSettings(p.GetValue(threads), p.GetValue(device), resumeDir);
             var result = Run(spec, runThreads, runDevice, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
             if (!p.GetValue(quiet)) Console.WriteLine(Summary(result, spec.Directory));
             return 0;

@@ -106,17 +106,7 @@ public static class TrainCommand
             }
             bool isQuiet = p.GetValue(quiet);
             CommandRunner.DetailsDirectory = request.Output;
-            if (p.GetValue(threads) is int threadsGiven) CommonOptions.ThreadCount(threadsGiven);
-            int runThreads = p.GetValue(threads) ?? 0;
-            string runDevice = CommonOptions.CheckDevice(p.GetValue(device) ?? "auto");
-            if (resumeDir is not null)
-            {
-                // A resumed run continues with the threads and device it started with, unless told otherwise.
-                string? warning;
-                (runThreads, runDevice, warning) = ResumeSettings.Resolve(resumeDir, p.GetValue(threads), p.GetValue(device));
-                if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
-                CommonOptions.CheckDevice(runDevice);
-            }
+            var (runThreads, runDevice) = CommonOptions.RunSettings(p.GetValue(threads), p.GetValue(device), resumeDir);
             var result = TrainingProgress.Run(TrainingProgress.Default(isQuiet),
                 observer => BackendTraining.Run(request, observer, runDevice, runThreads, resumeDir is not null));
             TrainingCurveFile.Write(request.Output);
