@@ -16,7 +16,7 @@ public static class ReproduceCommand
         var full = new Option<bool>("--full") { Description = $"everything: {{{string.Join(", ", Profiles.Models)}}} × {Profiles.BaselineTables.Length + UaeCatalog.Names.Length} tables × {{frozen, finetune}} × perov5 200/1,000/all, NOMAD Ef and Eg 100/300/1,000/all, perov5 OOD × 3 seeds; pretrains missing ct-UAEs (same as --profile full)" };
         var profile = new Option<string?>("--profile")
         {
-            Description = "the grid: quick (default), full, transfer (CGCNN with onehot, cgcnn92 and ct-uae-mp frozen, ct-uae-mp and cgcnn92 fine-tuned at table rate 1e-3, and whole-encoder transfer from the MP front-end, on perov5 200/1,000 and perov5-ood, 5 seeds: 90 runs), or transfer-wide (more tables, fine-tuning and L2-SP, perov5 100/200/500/1,000: 350 runs)",
+            Description = "the grid: quick (default), full, transfer (CGCNN with onehot, cgcnn92 and ct-uae-mp frozen, ct-uae-mp and cgcnn92 fine-tuned at table rates 1e-3 and 1, and whole-encoder transfer from the MP front-end, on perov5 200/1,000 and perov5-ood, 5 seeds: 120 runs), or transfer-wide (more tables, fine-tuning and L2-SP, perov5 100/200/500/1,000: 350 runs)",
         };
         var jobs = new Option<int>("--jobs")
         {
