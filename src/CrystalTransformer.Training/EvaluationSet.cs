@@ -54,16 +54,11 @@ public sealed class EvaluationSet(TrainableModel model, IReadOnlyList<ISample> s
     private List<IBatch> Collate()
     {
         var batches = new List<IBatch>();
-        double budget = TrainingOptions.DefaultBatchMemoryGb * (1L << 30);
-        for (int start = 0; start < indices.Length; start += batchSize)
+        foreach (var part in Trainer.EvaluationParts(model, samples, indices, batchSize))
         {
-            var batch = indices.AsSpan(start, Math.Min(batchSize, indices.Length - start)).ToArray();
-            foreach (var part in Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), budget))
-            {
-                using var pause = FinalizerPause.Enter();
-                // Outside any dispose scope: the batch owns its tensors until this set is disposed.
-                batches.Add(model.Collate(part.Select(i => samples[i]).ToArray(), device, null));
-            }
+            using var pause = FinalizerPause.Enter();
+            // Outside any dispose scope: the batch owns its tensors until this set is disposed.
+            batches.Add(model.Collate(part.Select(i => samples[i]).ToArray(), device, null));
         }
         return batches;
     }

@@ -250,22 +250,31 @@ public static class Trainer
         var parts = new List<Tensor>();
         using (var outer = NewDisposeScope())
         {
-            // Without gradients a step keeps far less than in training; the training estimate is a safe bound.
-            double budget = TrainingOptions.DefaultBatchMemoryGb * (1L << 30);
-            for (int start = 0; start < indices.Count; start += batchSize)
+            foreach (var part in EvaluationParts(model, samples, indices, batchSize))
             {
-                var batch = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => indices[k]).ToArray();
-                foreach (var part in Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), budget))
-                {
-                    using var pause = FinalizerPause.Enter();
-                    using var scope = NewDisposeScope();
-                    using var input = model.Collate(part.Select(i => samples[i]).ToArray(), device, null);
-                    parts.Add(model.forward(input).MoveToOuterDisposeScope());
-                }
+                using var pause = FinalizerPause.Enter();
+                using var scope = NewDisposeScope();
+                using var input = model.Collate(part.Select(i => samples[i]).ToArray(), device, null);
+                parts.Add(model.forward(input).MoveToOuterDisposeScope());
             }
             Restore(parts, scaler, targets, result);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The batches of an evaluation, in order: <paramref name="batchSize"/> crystals each, split further where the memory
+    /// budget requires (without gradients a step keeps far less than in training; the training estimate is a safe bound).
+    /// </summary>
+    internal static IEnumerable<int[]> EvaluationParts(TrainableModel model, IReadOnlyList<ISample> samples, IReadOnlyList<int> indices, int batchSize)
+    {
+        double budget = TrainingOptions.DefaultBatchMemoryGb * (1L << 30);
+        for (int start = 0; start < indices.Count; start += batchSize)
+        {
+            var batch = Enumerable.Range(start, Math.Min(batchSize, indices.Count - start)).Select(k => indices[k]).ToArray();
+            foreach (var part in Batching.SplitByCost(batch, i => model.TrainingBytes(samples[i]), budget))
+                yield return part;
+        }
     }
 
     /// <summary>One transfer for the whole set: the batches' outputs in order, back in the targets' own units.</summary>
