@@ -321,29 +321,29 @@ public static class EmbeddingAnalyzer
         double[,] cosine, List<CompoundGroupRow> groups, List<CompoundSummary> summaries)
     {
         int n = elements.Count, pcs = pca.Scores.GetLength(1);
-        CsvOutput.Write(Path.Combine(dir, "pca.csv"), ["element", "Z", .. Enumerable.Range(1, pcs).Select(c => $"PC{c}")],
+        CsvWriter.Write(Path.Combine(dir, "pca.csv"), ["element", "Z", .. Enumerable.Range(1, pcs).Select(c => $"PC{c}")],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, .. Enumerable.Range(0, pcs).Select(c => (object?)pca.Scores[i, c])]));
-        CsvOutput.Write(Path.Combine(dir, "pca_variance.csv"), ["component", "explained_variance", "explained_variance_ratio"],
+        CsvWriter.Write(Path.Combine(dir, "pca_variance.csv"), ["component", "explained_variance", "explained_variance_ratio"],
             Enumerable.Range(0, pcs).Select(c => (IReadOnlyList<object?>)[$"PC{c + 1}", pca.ExplainedVariance[c], pca.ExplainedVarianceRatio[c]]));
-        CsvOutput.Write(Path.Combine(dir, "umap.csv"), ["element", "Z", "umap1", "umap2"],
+        CsvWriter.Write(Path.Combine(dir, "umap.csv"), ["element", "Z", "umap1", "umap2"],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, umap.Embedding[i, 0], umap.Embedding[i, 1]]));
-        CsvOutput.Write(Path.Combine(dir, "tsne.csv"), ["element", "Z", "tsne1", "tsne2"],
+        CsvWriter.Write(Path.Combine(dir, "tsne.csv"), ["element", "Z", "tsne1", "tsne2"],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, tsne[i, 0], tsne[i, 1]]));
-        CsvOutput.Write(Path.Combine(dir, "clusters.csv"), ["element", "Z", "umap_cluster", "vector_cluster"],
+        CsvWriter.Write(Path.Combine(dir, "clusters.csv"), ["element", "Z", "umap_cluster", "vector_cluster"],
             Enumerable.Range(0, n).Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, elements[i].Z, umapClusters.Labels[i], rawClusters.Labels[i]]));
-        CsvOutput.Write(Path.Combine(dir, "kmeans_scan.csv"), ["space", "k", "seed", "sse", "silhouette"],
+        CsvWriter.Write(Path.Combine(dir, "kmeans_scan.csv"), ["space", "k", "seed", "sse", "silhouette"],
             umapClusters.Rows.Select(r => (IReadOnlyList<object?>)["umap", r.K, r.Seed, r.Sse, r.Silhouette])
                 .Concat(rawClusters.Rows.Select(r => (IReadOnlyList<object?>)["vectors", r.K, r.Seed, r.Sse, r.Silhouette])));
-        CsvOutput.Write(Path.Combine(dir, "correlations.csv"), ["feature", "property", "n", "pearson", "spearman"],
+        CsvWriter.Write(Path.Combine(dir, "correlations.csv"), ["feature", "property", "n", "pearson", "spearman"],
             correlations.Select(r => (IReadOnlyList<object?>)[r.Feature, r.Property, r.N, r.Pearson, r.Spearman]));
-        CsvOutput.Write(Path.Combine(dir, "reverse_prediction.csv"), ["embedding", "property", "n_elements", "r2", "mae"],
+        CsvWriter.Write(Path.Combine(dir, "reverse_prediction.csv"), ["embedding", "property", "n_elements", "r2", "mae"],
             reverse.Select(r => (IReadOnlyList<object?>)[r.Embedding, r.Property, r.N, r.R2, r.Mae]));
         var byMendeleev = Enumerable.Range(0, n).OrderBy(i => elements[i].MendeleevNumber).ToArray();
-        CsvOutput.Write(Path.Combine(dir, "cosine_similarity.csv"), ["element", .. byMendeleev.Select(i => elements[i].Symbol)],
+        CsvWriter.Write(Path.Combine(dir, "cosine_similarity.csv"), ["element", .. byMendeleev.Select(i => elements[i].Symbol)],
             byMendeleev.Select(i => (IReadOnlyList<object?>)[elements[i].Symbol, .. byMendeleev.Select(j => (object?)cosine[i, j])]));
         if (groups.Count > 0 || summaries.Count > 0)
         {
-            CsvOutput.Write(Path.Combine(dir, "compound_groups.csv"), ["dataset", "clusters", "property", "n", "mean", "median", "std"],
+            CsvWriter.Write(Path.Combine(dir, "compound_groups.csv"), ["dataset", "clusters", "property", "n", "mean", "median", "std"],
                 groups.Select(r => (IReadOnlyList<object?>)[r.Dataset, r.Group, r.Property, r.N, r.Mean, r.Median, r.Std]));
         }
     }
@@ -446,15 +446,15 @@ public static class EmbeddingAnalyzer
 
     private static void WriteCrossCsvs(string outDir, TableResult[] results, List<Element> common, List<ReverseRow> reverse, List<MantelRow> mantel, int tables)
     {
-        CsvOutput.Write(Path.Combine(outDir, "reverse_prediction.csv"), ["embedding", "property", "n_elements", "r2", "mae"],
+        CsvWriter.Write(Path.Combine(outDir, "reverse_prediction.csv"), ["embedding", "property", "n_elements", "r2", "mae"],
             reverse.Select(r => (IReadOnlyList<object?>)[r.Embedding, r.Property, r.N, r.R2, r.Mae]));
         if (tables > 1)
         {
-            CsvOutput.Write(Path.Combine(outDir, "mantel.csv"), ["table_a", "table_b", "n_elements", "r", "p_value", "permutations"],
+            CsvWriter.Write(Path.Combine(outDir, "mantel.csv"), ["table_a", "table_b", "n_elements", "r", "p_value", "permutations"],
                 mantel.Select(m => (IReadOnlyList<object?>)[m.A, m.B, m.N, m.R, m.PValue, m.Permutations]));
             IO.TextFiles.WriteAllTextAtomic(Path.Combine(outDir, "common_elements.txt"), string.Concat(common.Select(e => e.Symbol + "\n")));
         }
-        CsvOutput.Write(Path.Combine(outDir, "summary.csv"),
+        CsvWriter.Write(Path.Combine(outDir, "summary.csv"),
             ["embedding", "n_elements", "dimension", "untrained", "filled_values", "pca2_variance", "trustworthiness_pca", "trustworthiness_umap", "trustworthiness_tsne",
              "k_umap", "k_umap_elbow", "silhouette_umap", "k_vectors", "k_vectors_elbow", "silhouette_vectors", "mean_r2_own", "mean_r2_common"],
             results.Select(r =>

@@ -135,11 +135,7 @@ public static class OodPerov5
         string stamp = Path.Combine(folder, FileName + ".identity");
         if (!File.Exists(path) || !File.Exists(stamp) || File.ReadAllText(stamp) != identity)
         {
-            TextFiles.WriteAtomic(path, w =>
-            {
-                w.Write(string.Join(",", table.Header.Select(CsvRowReader.Escape)) + "\n");
-                foreach (var f in rows) w.Write(string.Join(",", f.Select(CsvRowReader.Escape)) + "\n");
-            });
+            CsvWriter.Write(path, table.Header, rows);
             TextFiles.WriteAllTextAtomic(stamp, identity);
         }
         var notes = new JsonObject

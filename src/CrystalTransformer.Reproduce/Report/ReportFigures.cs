@@ -17,16 +17,14 @@ public static class ReportFigures
     /// <summary>Size of figures with many series: the legend sits to the right of the axes.</summary>
     public const int WideWidth = 1080, WideHeight = 560;
 
-    static ReportFigures() => Fonts.Default = "DejaVu Sans";
+    static ReportFigures() => Analysis.Plots.Figures.Initialize();
 
+    /// <summary>Writes NAME.png and NAME.svg into <paramref name="folder"/> (as <c>ct analyze</c> writes its figures) and disposes the plot.</summary>
     public static FigureFile Save(Plot plot, string folder, string name, string title, string? caption = null, int width = Width, int height = Height)
     {
-        Fonts.Default = "DejaVu Sans";
-        Directory.CreateDirectory(folder);
-        string png = Path.Combine(folder, name + ".png"), svg = Path.Combine(folder, name + ".svg");
-        plot.SavePng(png, width, height);
-        plot.SaveSvg(svg, width, height);
-        return new FigureFile(name, title, File.ReadAllBytes(png), png, svg, caption) { Wide = width > Width };
+        Analysis.Plots.Figures.Initialize();
+        var saved = Analysis.Plots.FigureWriter.Save(plot, folder, name, title, width, height);
+        return new FigureFile(name, title, saved.Png, saved.PngFile, saved.SvgFile, caption) { Wide = width > Width };
     }
 
     /// <summary>One line per series: x = training size, y = mean MAE with ±1 std error bars, both axes log10.</summary>

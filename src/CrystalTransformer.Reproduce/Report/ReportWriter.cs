@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using CrystalTransformer.IO;
 using CrystalTransformer.IO.Csv;
+using CrystalTransformer.IO.Reports;
 using CrystalTransformer.Training;
+using static CrystalTransformer.IO.Reports.HtmlCell;
 
 namespace CrystalTransformer.Reproduce.Report;
 
@@ -84,67 +85,69 @@ public static class ReportWriter
             WriteCsv(Path.Combine(folder, "failures.csv"), "config_hash,cell,message,time_utc",
                 failures.Select(f => new object?[] { f.ConfigHash, f.Cell.Key, f.Message, f.TimeUtc }));
 
-        var html = new Html();
-        html.Begin("ct reproduce: element tables in graph networks");
-        html.Raw("<h1>Element tables in graph networks: ct-UAE against the baselines</h1>\n");
-        html.P($"Command: <code>{E(commandLine)}</code>. Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC from <code>{E(Path.GetFileName(store.Path))}</code>: " +
-               $"{runs.Count} finished run(s) in {tables.Settings.Count()} setting(s), {failures.Count} failed cell(s).");
-        if (runs.Count == 0) html.P("<b>No run has finished yet</b>: there is nothing to compare.");
-        AtAGlance(html, tables, comparisons, eligibility, figures);
-        Honesty(html, runs, notes);
-        TableSources(html, tables, eligibility);
-        Verdicts(html, tables, comparisons, targets);
-        Picks(html, tables);
-        var t3 = Table3(html, tables);
+        var page = new HtmlPage("ct reproduce: element tables in graph networks");
+        page.Heading(1, "Element tables in graph networks: ct-UAE against the baselines");
+        page.Paragraph($"Command: {HtmlPage.Code(commandLine)}. Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC from {HtmlPage.Code(Path.GetFileName(store.Path))}: " +
+                       $"{runs.Count} finished run(s) in {tables.Settings.Count()} setting(s), {failures.Count} failed cell(s).");
+        if (runs.Count == 0) page.Paragraph("<b>No run has finished yet</b>: there is nothing to compare.");
+        AtAGlance(page, tables, comparisons, eligibility, figures);
+        Honesty(page, runs, notes);
+        TableSources(page, tables, eligibility);
+        Verdicts(page, tables, comparisons, targets);
+        Picks(page, tables);
+        var t3 = Table3(page, tables);
         WriteCsv(Path.Combine(folder, "table3.csv"), "profile,dataset,target,model,train_size,epochs_budget,variant,embedding,mode,seeds,mae_mean,mae_std,r2_mean,mae_change_vs_none", t3);
-        MetricTables(html, tables, eligibility);
-        LearningCurves(html, tables, eligibility, figures);
-        OodElements(html, tables, notes, figures);
-        ParityPlots(html, tables, figures);
-        Provenance(html, runs, notes);
-        Failures(html, failures);
-        html.Raw("<h2>Files</h2><ul class=\"note\"><li><code>results.csv</code>: one row per finished run (model, embedding, mode, dataset, target, train_size, seed, mae, rmse, r2, epochs, seconds; " +
-                 "seconds = wall-clock time of the cell, for a resumed cell at least its training-loop time over all sessions).</li>" +
-                 "<li><code>summary.csv</code>: mean and standard deviation over seeds per setting and table (with the fine-tuning picks), the change of MAE against the default table and whether the table is clean there.</li>" +
-                 "<li><code>comparisons.csv</code>: every paired comparison of a ct-UAE variant or encoder transfer with its reference (eligibility, relative change, bootstrap interval, sign count, p, Holm-adjusted p, family membership, verdict) and the descriptive comparison with the best baseline; " +
-                 "<code>targets.csv</code>: the transfer targets and the computed sentences; <code>table_sources.csv</code>: what each element table saw; " +
-                 "<code>table3.csv</code>: the Table 3 analogue; <code>provenance.csv</code>: run directory, configuration hash, data hash, versions, timings and validation MAE of every run" +
-                 (failures.Count > 0 ? "; <code>failures.csv</code>" : "") + ".</li><li><code>figures/</code>: every figure as PNG and SVG.</li></ul>\n");
-        html.End();
+        MetricTables(page, tables, eligibility);
+        LearningCurves(page, tables, eligibility, figures);
+        OodElements(page, tables, notes, figures);
+        ParityPlots(page, tables, figures);
+        Provenance(page, runs, notes);
+        Failures(page, failures);
+        page.Heading(2, "Files").List(
+        [
+            "<code>results.csv</code>: one row per finished run (model, embedding, mode, dataset, target, train_size, seed, mae, rmse, r2, epochs, seconds; " +
+            "seconds = wall-clock time of the cell, for a resumed cell at least its training-loop time over all sessions).",
+            "<code>summary.csv</code>: mean and standard deviation over seeds per setting and table (with the fine-tuning picks), the change of MAE against the default table and whether the table is clean there.",
+            "<code>comparisons.csv</code>: every paired comparison of a ct-UAE variant or encoder transfer with its reference (eligibility, relative change, bootstrap interval, sign count, p, Holm-adjusted p, family membership, verdict) and the descriptive comparison with the best baseline; " +
+            "<code>targets.csv</code>: the transfer targets and the computed sentences; <code>table_sources.csv</code>: what each element table saw; " +
+            "<code>table3.csv</code>: the Table 3 analogue; <code>provenance.csv</code>: run directory, configuration hash, data hash, versions, timings and validation MAE of every run" +
+            (failures.Count > 0 ? "; <code>failures.csv</code>" : "") + ".",
+            "<code>figures/</code>: every figure as PNG and SVG.",
+        ], "note");
         string index = Path.Combine(folder, "index.html");
-        TextFiles.WriteAllTextAtomic(index, html.ToString());
+        page.Write(index);
         return index;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private static void Honesty(Html h, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, string> notes)
+    private static void Honesty(HtmlPage h, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, string> notes)
     {
-        h.Raw("<h2>What these data are, and what they are not</h2><ul>");
-        h.Raw("<li><b>Not available here:</b> the paper's Materials Project 2018.6.1 and 2023 sets, JARVIS-DFT, MC3D and the 2,103 hybrid perovskites, and the authors' pretrained checkpoints. " +
-              "No number below is on those data; the paper's numbers appear only as quotes, labelled as such.</li>");
-        h.Raw("<li><b>What stands in:</b> perov5 (a subset of the Castelli cubic perovskites: 5-atom cells, heat of formation <code>heat_ref</code>) and NOMAD-2018 " +
+        var items = new List<string>();
+        items.Add("<b>Not available here:</b> the paper's Materials Project 2018.6.1 and 2023 sets, JARVIS-DFT, MC3D and the 2,103 hybrid perovskites, and the authors' pretrained checkpoints. " +
+              "No number below is on those data; the paper's numbers appear only as quotes, labelled as such.");
+        items.Add("<b>What stands in:</b> perov5 (a subset of the Castelli cubic perovskites: 5-atom cells, heat of formation <code>heat_ref</code>) and NOMAD-2018 " +
               "((Al,Ga,In)<sub>2</sub>O<sub>3</sub>, formation energy in eV/atom and band gap in eV) for the back-ends; the ct-UAEs are pretrained on perov5 (single- and multi-task) and on " +
-              "84,295 Materials Project compositions (formation energy and band gap; compositions only, no structures — a composition-mode front-end).</li>");
-        h.Raw("<li><b>Units:</b> the perov5 heats are taken as eV per 5-atom cell (the data's own description leaves per atom or per cell open; Matbench describes them per cell). " +
-              "MAE and RMSE of <code>heat_ref</code> are in that unit; divide by 5 for eV/atom under this assumption.</li>");
+              "84,295 Materials Project compositions (formation energy and band gap; compositions only, no structures — a composition-mode front-end).");
+        items.Add("<b>Units:</b> the perov5 heats are taken as eV per 5-atom cell (the data's own description leaves per atom or per cell open; Matbench describes them per cell). " +
+              "MAE and RMSE of <code>heat_ref</code> are in that unit; divide by 5 for eV/atom under this assumption.");
         foreach (var (dataset, label) in new[] { (Profiles.Nomad, "NOMAD-2018"), (Profiles.Perov5, "perov5") })
             foreach (var split in SplitDescriptions(runs, dataset))
-                h.Raw($"<li><b>{label} split</b> (as recorded in the runs' config.json): {E(split)}; smaller training sizes are seeded subsets of the training part, the validation and test parts stay whole.</li>");
+                items.Add($"<b>{label} split</b> (as recorded in the runs' config.json): {E(split)}; smaller training sizes are seeded subsets of the training part, the validation and test parts stay whole.");
         if (notes.TryGetValue($"data:{Profiles.Perov5Ood}", out var ood) && Parse(ood) is { } o)
-            h.Raw($"<li><b>Out-of-distribution test</b> (<code>{Profiles.Perov5Ood}</code>): B-site elements {E(string.Join(", ", ((JsonArray)o["held_out"]!).Select(x => (string)x!)))} " +
+            items.Add($"<b>Out-of-distribution test</b> (<code>{Profiles.Perov5Ood}</code>): B-site elements {E(string.Join(", ", ((JsonArray)o["held_out"]!).Select(x => (string)x!)))} " +
                   $"(drawn with seed {o["seed"]}) are held out from back-end training: every crystal containing one of them is removed from the training ({o["train"]} left) and validation ({o["validation"]} left) parts; " +
                   $"the {o["test"]} such crystals of the original test part form the test set ({o["dropped"]} crystals dropped: those with held-out elements from the original training and validation parts, " +
-                  "because the perov5 ct-UAEs were pretrained on those labels, and the in-distribution test crystals). The B site is the second element of the source's formula (A B anions).</li>");
+                  "because the perov5 ct-UAEs were pretrained on those labels, and the in-distribution test crystals). The B site is the second element of the source's formula (A B anions).");
         if (runs.Any(r => Cleanliness.IsSanityDataset(r.Cell.Dataset)))
-            h.Raw("<li><b>NOMAD-2018 rows are sanity rows:</b> the data hold four elements (Al, Ga, In, O); any four independent table rows followed by the back-end's trainable projection can represent them, " +
-                  "so these rows check the machinery but cannot rank element tables. They are shown and kept out of every verdict.</li>");
+            items.Add("<b>NOMAD-2018 rows are sanity rows:</b> the data hold four elements (Al, Ga, In, O); any four independent table rows followed by the back-end's trainable projection can represent them, " +
+                  "so these rows check the machinery but cannot rank element tables. They are shown and kept out of every verdict.");
         var budgets = runs.GroupBy(r => (r.Configuration.Profile, r.Cell.Model, r.Configuration.Epochs, r.Configuration.BatchSize))
             .Select(g => $"{(g.Key.Profile.Length > 0 ? g.Key.Profile + ": " : "")}{g.Key.Model} {g.Key.Epochs} epochs{(g.Key.BatchSize is int b ? $", batch {b}" : "")} " +
                          $"({string.Join(", ", g.Select(r => $"{r.Cell.Dataset} {r.Cell.SizeLabel}").Distinct())})");
-        h.Raw($"<li><b>Budget:</b> {E(string.Join("; ", budgets))} (the best epoch by validation MAE is tested). The paper trains far longer on GPUs; short budgets compare tables at equal effort, not at convergence.</li>");
-        h.Raw("<li><b>Seeds:</b> each seed changes the initialisation, the batch order and, for subsets, which training crystals are used; every table sees the same crystals for the same seed, so tables are compared seed by seed (paired).</li>");
-        h.Raw("</ul>\n");
+        items.Add($"<b>Budget:</b> {E(string.Join("; ", budgets))} (the best epoch by validation MAE is tested). The paper trains far longer on GPUs; short budgets compare tables at equal effort, not at convergence.");
+        items.Add("<b>Seeds:</b> each seed changes the initialisation, the batch order and, for subsets, which training crystals are used; every table sees the same crystals for the same seed, so tables are compared seed by seed (paired).");
+        h.Heading(2, "What these data are, and what they are not").List(items);
     }
 
     /// <summary>One row of "What each element table saw": a source of a table (null for published or unknown tables).</summary>
@@ -170,54 +173,51 @@ public static class ReportWriter
         }
     }
 
-    private static void TableSources(Html h, ResultTables t, TableEligibility eligibility)
+    private static void TableSources(HtmlPage h, ResultTables t, TableEligibility eligibility)
     {
         var rows = TableSourceRows(t, eligibility).ToArray();
         if (rows.Length == 0) return;
-        h.Raw("<h2>What each element table saw</h2>");
-        h.P("From the <code>provenance.json</code> of every pretrained table (written by <code>ct pretrain</code> into the ct-UAE folder) and of the front-end model of encoder transfer: " +
+        h.Heading(2, "What each element table saw");
+        h.Paragraph("From the <code>provenance.json</code> of every pretrained table (written by <code>ct pretrain</code> into the ct-UAE folder) and of the front-end model of encoder transfer: " +
             "the data sets whose labels the pretraining used, which parts of their split (train: gradients; validation: model selection), how many training crystals, the targets and the elements of the crystals it saw. " +
             "A comparison is <b>not clean</b> when a source is the setting's underlying data set (perov5-ood's is perov5) and (a) the setting trains on a subset while the source used that data set's training labels " +
             "(the table has already seen every label the small set is meant to lack), or (b) the setting is perov5-ood and the source saw a held-out element, or (c) the source used the test part. " +
             "Tables without a provenance file are unknown and treated as not clean; published tables were not pretrained here and count as clean. Not-clean comparisons stay visible but enter no verdict and no Holm family.");
-        h.Raw("<table><tr><th class=\"l\">table</th><th class=\"l\">kind</th><th class=\"l\">pretrained part</th><th class=\"l\">data set</th><th class=\"l\">labels of parts</th><th>training crystals</th>" +
-              "<th>subset</th><th class=\"l\">targets</th><th>elements</th><th class=\"l\">data sha256</th></tr>\n");
+        h.BeginTable().Row(ThLeft("table"), ThLeft("kind"), ThLeft("pretrained part"), ThLeft("data set"), ThLeft("labels of parts"), Th("training crystals"),
+            Th("subset"), ThLeft("targets"), Th("elements"), ThLeft("data sha256"));
         foreach (var r in rows)
         {
             var s = r.Source;
-            h.Raw($"<tr><td class=\"l\">{E(r.Embedding)}</td><td class=\"l\">{E(r.Kind)}</td><td class=\"l\">{E(r.Component)}</td><td class=\"l\">{E(s?.Dataset)}</td>" +
-                  $"<td class=\"l\">{E(s is null ? "" : string.Join(", ", s.Parts))}</td><td>{(s?.TrainCount is int n ? n.ToString("N0", CultureInfo.InvariantCulture) : "")}</td>" +
-                  $"<td>{(s?.TrainSubset is int k ? k.ToString("N0", CultureInfo.InvariantCulture) : "")}</td><td class=\"l\">{E(s is null ? "" : string.Join(", ", s.Targets))}</td>" +
-                  $"<td>{(s is null ? "" : s.Elements.Count.ToString(CultureInfo.InvariantCulture))}</td><td class=\"l\"><code>{E(s?.Sha256 is { Length: > 12 } sha ? sha[..12] : s?.Sha256)}</code></td></tr>\n");
+            h.Row(TdLeft(E(r.Embedding)), TdLeft(E(r.Kind)), TdLeft(E(r.Component)), TdLeft(E(s?.Dataset)),
+                TdLeft(E(s is null ? "" : string.Join(", ", s.Parts))), Td(s?.TrainCount is int n ? n.ToString("N0", CultureInfo.InvariantCulture) : ""),
+                Td(s?.TrainSubset is int k ? k.ToString("N0", CultureInfo.InvariantCulture) : ""), TdLeft(E(s is null ? "" : string.Join(", ", s.Targets))),
+                Td(s is null ? "" : s.Elements.Count.ToString(CultureInfo.InvariantCulture)), TdLeft(HtmlPage.Code(s?.Sha256 is { Length: > 12 } sha ? sha[..12] : s?.Sha256)));
         }
-        h.Raw("</table>\n");
+        h.EndTable();
         // Clean or not, per table and setting.
         var scopes = t.Groups.Select(g => g.Setting.Scope).Distinct().OrderBy(s => s.Profile, StringComparer.Ordinal).ThenBy(s => s.Dataset, StringComparer.Ordinal).ThenBy(s => s.TrainCount).ToArray();
         var pretrained = t.Groups.Where(g => g.IsTransfer).Select(g => (g.Embedding, Encoder: g.Setting.Mode == GridCell.Encoder)).Distinct().ToArray();
         if (pretrained.Length == 0 || scopes.Length == 0) return;
-        h.Raw("<table><tr><th class=\"l\">table</th>" + string.Concat(scopes.Select(s => $"<th>{E(s.Profile)}<br>{E(s.Dataset)} {E(s.SizeText)}</th>")) + "</tr>\n");
+        h.BeginTable().Row([ThLeft("table"), .. scopes.Select(s => Th($"{E(s.Profile)}<br>{E(s.Dataset)} {E(s.SizeText)}"))]);
         foreach (var (embedding, encoder) in pretrained)
-        {
-            h.Raw($"<tr><td class=\"l\">{E(embedding)}{(encoder ? " (encoder)" : "")}</td>");
-            foreach (var scope in scopes)
+            h.Row([TdLeft($"{E(embedding)}{(encoder ? " (encoder)" : "")}"), .. scopes.Select(scope =>
             {
                 var g = t.In(scope).FirstOrDefault(x => x.Embedding == embedding && (x.Setting.Mode == GridCell.Encoder) == encoder);
-                if (g is null) { h.Raw("<td></td>"); continue; }
+                if (g is null) return Td("");
                 var e = eligibility.Of(g);
-                h.Raw($"<td class=\"l\">{(e.Clean ? "<span class=\"good\">clean</span>" : $"<span class=\"bad\">{E(e.Label.Split(':')[0])}</span><br><span class=\"note\">{E(e.Label.Contains(':') ? e.Label[(e.Label.IndexOf(':') + 1)..].Trim() : "")}</span>")}</td>");
-            }
-            h.Raw("</tr>\n");
-        }
-        h.Raw("</table>\n");
+                return TdLeft(e.Clean ? "<span class=\"good\">clean</span>"
+                    : $"<span class=\"bad\">{E(e.Label.Split(':')[0])}</span><br><span class=\"note\">{E(e.Label.Contains(':') ? e.Label[(e.Label.IndexOf(':') + 1)..].Trim() : "")}</span>");
+            })]);
+        h.EndTable();
     }
 
-    private static void Verdicts(Html h, ResultTables t, ComparisonSet comparisons, IReadOnlyList<TargetOutcome> targets)
+    private static void Verdicts(HtmlPage h, ResultTables t, ComparisonSet comparisons, IReadOnlyList<TargetOutcome> targets)
     {
-        h.Raw("<h2>Does ct-UAE help?</h2>");
+        h.Heading(2, "Does ct-UAE help?");
         var all = comparisons.All;
-        if (all.Count == 0) { h.P("No ct-UAE or encoder-transfer run with a finished reference (the back-end's default table, frozen, in the same setting) yet."); return; }
+        if (all.Count == 0) { h.Paragraph("No ct-UAE or encoder-transfer run with a finished reference (the back-end's default table, frozen, in the same setting) yet."); return; }
         var family = comparisons.Family;
-        h.P($"<b>How this is decided.</b> Each ct-UAE variant (frozen; fine-tuned at the paper's rate; the fine-tuning variant picked per seed on validation MAE) and each whole-encoder transfer is compared seed by seed with the reference: " +
+        h.Paragraph($"<b>How this is decided.</b> Each ct-UAE variant (frozen; fine-tuned at the paper's rate; the fine-tuning variant picked per seed on validation MAE) and each whole-encoder transfer is compared seed by seed with the reference: " +
             "the back-end's default table, frozen, at the same data set, size and budget (\"None\": cgcnn92 for CGCNN — also the reference of encoder transfer — and ALIGNN, megnet16 for MEGNet). " +
             "Paired differences are candidate − reference test MAE on the seeds both have; the paired t-test is two-sided, and where every seed gives the same difference it is <i>not testable (no spread)</i> rather than certain. " +
             $"Only clean, testable comparisons form the family: <b>{family.Count} test{(family.Count == 1 ? "" : "s")}</b>, corrected together with Holm's method; a verdict (helps / hurts) needs a Holm-adjusted p &lt; {PairedStatistics.Alpha.ToString(CultureInfo.InvariantCulture)}. " +
@@ -225,12 +225,10 @@ public static class ReportWriter
             "The sign count says on how many seeds the candidate is better. The best baseline (lowest mean MAE among the clean non-ct-UAE tables of the setting) is shown for scale and is not tested: it is chosen after seeing the test results.");
         if (targets.Count > 0)
         {
-            h.Raw("<h3>Targets of the transfer profile</h3><ul>");
-            foreach (var o in targets)
-                h.Raw($"<li><b>{E(o.Name)}</b> — target: {E(o.Criterion)}. {(o.Met switch { true => "<span class=\"good\">Met.</span>", false => "<span class=\"bad\">Missed.</span>", null => "<b>Not judged.</b>" })} {E(o.Detail)}</li>");
-            h.Raw("</ul>\n");
+            h.Heading(3, "Targets of the transfer profile").List(targets.Select(o =>
+                $"<b>{E(o.Name)}</b> — target: {E(o.Criterion)}. {(o.Met switch { true => "<span class=\"good\">Met.</span>", false => "<span class=\"bad\">Missed.</span>", null => "<b>Not judged.</b>" })} {E(o.Detail)}"));
         }
-        h.Raw("<h3>Summary</h3><ul>");
+        var summary = new List<string>();
         foreach (var byCandidate in all.GroupBy(c => ResultTables.Label(c.Candidate)))
         {
             var clean = byCandidate.Where(c => c.Eligibility.Clean).ToArray();
@@ -242,62 +240,65 @@ public static class ReportWriter
             double medianRel = Median(clean.Select(c => c.Stats.Relative.Mean));
             if (!double.IsNaN(medianRel)) text += $"; median change against the reference {Pct(medianRel)}";
             if (excluded > 0) text += $" ({excluded} not-clean or sanity setting{(excluded == 1 ? "" : "s")} left out)";
-            h.Raw($"<li><b>{E(byCandidate.Key)}</b>: {E(text)}.</li>");
+            summary.Add($"<b>{E(byCandidate.Key)}</b>: {E(text)}.");
         }
-        h.Raw("</ul>\n");
+        h.Heading(3, "Summary").List(summary);
 
-        h.Raw($"<h3>The verdict table: clean comparisons ({family.Count} in the Holm family)</h3>");
+        h.Heading(3, $"The verdict table: clean comparisons ({family.Count} in the Holm family)");
         var cleanRows = all.Where(c => c.Eligibility.Clean).ToArray();
-        if (cleanRows.Length == 0) h.P("No clean comparison: every finished ct-UAE comparison is not clean, of unknown provenance, or a sanity row (below).");
+        if (cleanRows.Length == 0) h.Paragraph("No clean comparison: every finished ct-UAE comparison is not clean, of unknown provenance, or a sanity row (below).");
         else ComparisonTable(h, cleanRows, withTests: true);
         var others = all.Where(c => !c.Eligibility.Clean).ToArray();
         if (others.Length > 0)
         {
-            h.Raw($"<h3>Not clean, unknown provenance and sanity rows ({others.Length}): shown, not judged</h3>");
-            h.P("The same numbers without tests: these comparisons are outside the Holm family and every verdict.");
+            h.Heading(3, $"Not clean, unknown provenance and sanity rows ({others.Length}): shown, not judged");
+            h.Paragraph("The same numbers without tests: these comparisons are outside the Holm family and every verdict.");
             ComparisonTable(h, others, withTests: false);
         }
     }
 
-    private static void ComparisonTable(Html h, IReadOnlyList<Comparison> rows, bool withTests)
+    private static void ComparisonTable(HtmlPage h, IReadOnlyList<Comparison> rows, bool withTests)
     {
-        h.Raw("<table><tr><th class=\"l\">profile</th><th class=\"l\">data set</th><th class=\"l\">target</th><th class=\"l\">back-end</th><th>train</th><th class=\"l\">candidate</th><th class=\"l\">clean?</th>" +
-              "<th>MAE</th><th>reference MAE</th><th>change (mean ± std over seeds)</th><th>95 % bootstrap</th><th>better seeds</th>" +
-              (withTests ? "<th>p</th><th>Holm p</th><th class=\"l\">verdict</th>" : "") +
-              "<th class=\"l\">best baseline</th><th>vs best</th><th>better seeds</th></tr>\n");
+        h.BeginTable().Row([ThLeft("profile"), ThLeft("data set"), ThLeft("target"), ThLeft("back-end"), Th("train"), ThLeft("candidate"), ThLeft("clean?"),
+            Th("MAE"), Th("reference MAE"), Th("change (mean ± std over seeds)"), Th("95 % bootstrap"), Th("better seeds"),
+            .. withTests ? [Th("p"), Th("Holm p"), ThLeft("verdict")] : Array.Empty<HtmlCell>(),
+            ThLeft("best baseline"), Th("vs best"), Th("better seeds")]);
         foreach (var c in rows)
         {
             var s = c.Candidate.Setting;
             var st = c.Stats;
-            h.Raw($"<tr><td class=\"l\">{E(s.Profile)}</td><td class=\"l\">{E(s.Dataset)}</td><td class=\"l\">{E(s.Target)}</td><td class=\"l\">{E(s.Model)}</td><td>{E(s.SizeText)}</td>" +
-                  $"<td class=\"l\">{E(ResultTables.Label(c.Candidate))}</td><td class=\"l\">{E(c.Eligibility.Label)}</td><td>{MeanStd(c.Candidate.Mae)}</td>" +
-                  $"<td>{MeanStd(c.Reference.Mae)} <span class=\"note\">{E(ResultTables.Label(c.Reference))}</span></td><td>{E(Fmt.PctStd(st.Relative))}</td><td>{E(Fmt.Interval(st))}</td><td>{st.Better}/{st.N}</td>");
+            var cells = new List<HtmlCell>
+            {
+                TdLeft(E(s.Profile)), TdLeft(E(s.Dataset)), TdLeft(E(s.Target)), TdLeft(E(s.Model)), Td(E(s.SizeText)),
+                TdLeft(E(ResultTables.Label(c.Candidate))), TdLeft(E(c.Eligibility.Label)), Td(MeanStd(c.Candidate.Mae)),
+                Td($"{MeanStd(c.Reference.Mae)} <span class=\"note\">{E(ResultTables.Label(c.Reference))}</span>"), Td(E(Fmt.PctStd(st.Relative))), Td(E(Fmt.Interval(st))), Td($"{st.Better}/{st.N}"),
+            };
             if (withTests)
-                h.Raw($"<td>{(st.Untestable is { } why ? E(why) : Fmt.P(st.PValue))}</td><td>{Fmt.P(c.HolmP)}</td><td class=\"l\">{VerdictHtml(c.Verdict)}</td>");
-            h.Raw(c.Baseline is null || c.VsBaseline is null ? "<td></td><td></td><td></td>"
-                : $"<td class=\"l\">{E(ResultTables.Label(c.Baseline))}</td><td>{E(Fmt.PctStd(c.VsBaseline.Relative))}<br><span class=\"note\">{E(Fmt.Interval(c.VsBaseline))}</span></td><td>{c.VsBaseline.Better}/{c.VsBaseline.N}</td>");
-            h.Raw("</tr>\n");
+                cells.AddRange([Td(st.Untestable is { } why ? E(why) : Fmt.P(st.PValue)), Td(Fmt.P(c.HolmP)), TdLeft(VerdictHtml(c.Verdict))]);
+            cells.AddRange(c.Baseline is null || c.VsBaseline is null ? [Td(""), Td(""), Td("")]
+                : [TdLeft(E(ResultTables.Label(c.Baseline))), Td($"{E(Fmt.PctStd(c.VsBaseline.Relative))}<br><span class=\"note\">{E(Fmt.Interval(c.VsBaseline))}</span>"), Td($"{c.VsBaseline.Better}/{c.VsBaseline.N}")]);
+            h.Row(cells);
         }
-        h.Raw("</table>\n");
+        h.EndTable();
     }
 
-    private static void Picks(Html h, ResultTables t)
+    private static void Picks(HtmlPage h, ResultTables t)
     {
         var picked = t.Groups.Where(g => g.Picks is not null).ToArray();
         var variants = t.Groups.Where(g => g.IsSingleVariant).ToArray();
         if (variants.Length == 0) return;
-        h.Raw("<h2>Fine-tuning learning rate, picked on validation</h2>");
-        h.P("For each table, setting and seed, the fine-tuning variants (<code>finetune:LR</code>, <code>l2sp:LR</code>) form one group, \"TABLE (fine-tuned, picked on validation)\", whose run is the variant with the lowest validation MAE at its best epoch; " +
+        h.Heading(2, "Fine-tuning learning rate, picked on validation");
+        h.Paragraph("For each table, setting and seed, the fine-tuning variants (<code>finetune:LR</code>, <code>l2sp:LR</code>) form one group, \"TABLE (fine-tuned, picked on validation)\", whose run is the variant with the lowest validation MAE at its best epoch; " +
             "the test MAE of that run is what is compared. Nothing is picked on test.");
-        if (picked.Length == 0) { h.P("No run of a fine-tuning variant recorded a validation MAE (a store written before version 2): nothing can be picked."); return; }
-        h.Raw("<table><tr><th class=\"l\">profile</th><th class=\"l\">data set</th><th>train</th><th class=\"l\">table</th><th class=\"l\">picked per seed (validation MAE)</th><th>test MAE of the picks</th></tr>\n");
+        if (picked.Length == 0) { h.Paragraph("No run of a fine-tuning variant recorded a validation MAE (a store written before version 2): nothing can be picked."); return; }
+        h.BeginTable().Row(ThLeft("profile"), ThLeft("data set"), Th("train"), ThLeft("table"), ThLeft("picked per seed (validation MAE)"), Th("test MAE of the picks"));
         foreach (var g in picked)
         {
             var s = g.Setting;
             string picks = string.Join("; ", g.Runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"s{r.Cell.Seed}: {r.Cell.Mode} ({r.ValidationMae:0.0000})")));
-            h.Raw($"<tr><td class=\"l\">{E(s.Profile)}</td><td class=\"l\">{E(s.Dataset)}</td><td>{E(s.SizeText)}</td><td class=\"l\">{E(g.Embedding)}</td><td class=\"l\">{E(picks)}</td><td>{MeanStd(g.Mae)}</td></tr>\n");
+            h.Row(TdLeft(E(s.Profile)), TdLeft(E(s.Dataset)), Td(E(s.SizeText)), TdLeft(E(g.Embedding)), TdLeft(E(picks)), Td(MeanStd(g.Mae)));
         }
-        h.Raw("</table>\n");
+        h.EndTable();
     }
 
     /// <summary>The split each run of a data set recorded, without the per-run subset note ("...; training subset of N ...").</summary>
@@ -314,15 +315,16 @@ public static class ReportWriter
 
     /// <summary>The paper's Table 3 on our data: None, CT (fine-tuned) and CTfreeze (frozen) per ct-UAE, at the largest
     /// training size of each data set; the paper's quoted values beside it.</summary>
-    private static List<object?[]> Table3(Html h, ResultTables t)
+    private static List<object?[]> Table3(HtmlPage h, ResultTables t)
     {
         var rows = new List<object?[]>();
-        h.Raw("<h2>The paper's Table 3, on our data</h2>");
+        h.Heading(2, "The paper's Table 3, on our data");
         var tops = t.Settings.Where(s => s.Mode is GridCell.Frozen or GridCell.FineTune).GroupBy(s => (s.Profile, s.Dataset, s.Target, s.Model))
             .Select(g => g.Where(s => s.TrainCount == g.Max(x => x.TrainCount)).ToArray()).ToArray();
-        h.P("\"None\" is the back-end's default table, frozen, as published; \"CT\" is a ct-UAE used as the initial table and fine-tuned at a low learning rate; \"CTfreeze\" the same table frozen. " +
+        h.Paragraph("\"None\" is the back-end's default table, frozen, as published; \"CT\" is a ct-UAE used as the initial table and fine-tuned at a low learning rate; \"CTfreeze\" the same table frozen. " +
             "Our numbers are on the largest training size run for each data set (below); they are not comparable in absolute terms with the paper's, which are on a different data set.");
-        h.Raw("<div class=\"side\"><div><h3>Ours</h3><table><tr><th class=\"l\">data set / target</th><th class=\"l\">back-end</th><th>train</th><th class=\"l\">variant</th><th class=\"l\">table</th><th>MAE</th><th>R²</th><th>vs None</th></tr>\n");
+        h.BeginColumns().Heading(3, "Ours")
+            .BeginTable().Row(ThLeft("data set / target"), ThLeft("back-end"), Th("train"), ThLeft("variant"), ThLeft("table"), Th("MAE"), Th("R²"), Th("vs None"));
         foreach (var settings in tops)
         {
             var frozen = settings.FirstOrDefault(s => s.Mode == GridCell.Frozen);
@@ -340,24 +342,24 @@ public static class ReportWriter
             foreach (var (variant, g) in lines)
             {
                 double rel = none is null || variant == "None" ? double.NaN : g.Mae.Mean / none.Mae.Mean - 1;
-                h.Raw($"<tr><td class=\"l\">{E(any.Dataset)} / {E(any.Target)}</td><td class=\"l\">{E(any.Model)}</td><td>{E(g.Setting.SizeText)}</td><td class=\"l\">{variant}</td>" +
-                      $"<td class=\"l\">{E(g.Embedding)}</td><td>{MeanStd(g.Mae)}</td><td>{F(g.R2.Mean, "0.000")}</td><td>{Pct(rel)}</td></tr>\n");
+                h.Row(TdLeft($"{E(any.Dataset)} / {E(any.Target)}"), TdLeft(E(any.Model)), Td(E(g.Setting.SizeText)), TdLeft(variant),
+                      TdLeft(E(g.Embedding)), Td(MeanStd(g.Mae)), Td(F(g.R2.Mean, "0.000")), Td(Pct(rel)));
                 rows.Add([any.Profile, any.Dataset, any.Target, any.Model, g.Setting.TrainCount, any.Epochs, variant, g.Embedding, g.Setting.Mode, g.Mae.N, g.Mae.Mean, g.Mae.Std, g.R2.Mean, rel]);
             }
         }
-        h.Raw("</table></div>\n<div><h3>Quoted from the paper (different data)</h3>");
-        h.Raw($"<p class=\"note\">{E(PaperReference.Citation)}; {E(PaperReference.Data)}. Reference values, not computed here.</p>");
-        h.Raw("<table class=\"quote\"><tr><th class=\"l\">variant</th><th class=\"l\">meaning</th><th>E<sub>f</sub> MAE (eV/atom)</th><th>E<sub>f</sub> R²</th><th>E<sub>g</sub> MAE (eV)</th></tr>\n");
+        h.EndTable().NextColumn().Heading(3, "Quoted from the paper (different data)")
+            .Paragraph($"{E(PaperReference.Citation)}; {E(PaperReference.Data)}. Reference values, not computed here.", "note")
+            .BeginTable("quote").Row(ThLeft("variant"), ThLeft("meaning"), Th("E<sub>f</sub> MAE (eV/atom)"), Th("E<sub>f</sub> R²"), Th("E<sub>g</sub> MAE (eV)"));
         foreach (var r in PaperReference.Table3)
-            h.Raw($"<tr><td class=\"l\">{E(r.Variant)}</td><td class=\"l\">{E(r.Meaning)}</td><td>{Q(r.FormationMae)}</td><td>{Q(r.FormationR2)}</td><td>{Q(r.GapMae)}</td></tr>\n");
-        h.Raw("</table><p class=\"note\">Headline claims of the paper: " + E(string.Join("; ", PaperReference.Claims)) + ".</p></div></div>\n");
+            h.Row(TdLeft(E(r.Variant)), TdLeft(E(r.Meaning)), Td(Q(r.FormationMae)), Td(Q(r.FormationR2)), Td(Q(r.GapMae)));
+        h.EndTable().Paragraph("Headline claims of the paper: " + E(string.Join("; ", PaperReference.Claims)) + ".", "note").EndColumns();
         return rows;
     }
 
-    private static void MetricTables(Html h, ResultTables t, TableEligibility eligibility)
+    private static void MetricTables(HtmlPage h, ResultTables t, TableEligibility eligibility)
     {
-        h.Raw("<h2>Test errors per setting</h2>");
-        h.P("Mean ± standard deviation over seeds (number of seeds in brackets when fewer than all); the best table of each row in bold; below each MAE its change against the reference (the default table, frozen) of the same size. " +
+        h.Heading(2, "Test errors per setting");
+        h.Paragraph("Mean ± standard deviation over seeds (number of seeds in brackets when fewer than all); the best table of each row in bold; below each MAE its change against the reference (the default table, frozen) of the same size. " +
             "† marks a table that is not clean (or of unknown provenance) in that setting. Lower MAE/RMSE and higher R² are better; each row has its own budget (epochs).");
         foreach (var block in t.Settings.GroupBy(s => (s.Profile, s.Dataset, s.Target, s.Model)))
         {
@@ -367,31 +369,30 @@ public static class ReportWriter
             int maxSeeds = block.Max(x => t.In(x).Max(y => y.Mae.N));
             foreach (var (metric, label, lowerIsBetter) in new[] { ("mae", "MAE", true), ("rmse", "RMSE", true), ("r2", "R²", false) })
             {
-                if (metric != "mae") h.Raw($"<details><summary>{E(label)}: {E(title)}</summary>");
-                else h.Raw($"<h3>{E(title)}: MAE ({E(Unit(block.Key.Target))})</h3>");
-                h.Raw("<table><tr><th>train</th><th>epochs</th><th class=\"l\">mode</th>" + string.Concat(embeddings.Select(e => $"<th>{E(e)}</th>")) + "</tr>\n");
+                if (metric != "mae") h.BeginFolded($"{label}: {title}");
+                else h.Heading(3, $"{title}: MAE ({Unit(block.Key.Target)})");
+                h.BeginTable().Row([Th("train"), Th("epochs"), ThLeft("mode"), .. embeddings.Select(e => Th(E(e)))]);
                 foreach (var s in settings)
                 {
                     var groups = t.In(s).ToDictionary(g => g.Embedding);
                     Stat Pick(Group g) => metric switch { "mae" => g.Mae, "rmse" => g.Rmse, _ => g.R2 };
                     var valid = groups.Values.Where(g => !double.IsNaN(Pick(g).Mean)).ToArray();
                     double best = valid.Length == 0 ? double.NaN : lowerIsBetter ? valid.Min(g => Pick(g).Mean) : valid.Max(g => Pick(g).Mean);
-                    h.Raw($"<tr><td>{E(s.SizeText)}</td><td>{s.Epochs}</td><td class=\"l\">{E(s.Mode)}</td>");
+                    var cells = new List<HtmlCell> { Td(E(s.SizeText)), Td($"{s.Epochs}"), TdLeft(E(s.Mode)) };
                     foreach (var e in embeddings)
                     {
-                        if (!groups.TryGetValue(e, out var g)) { h.Raw("<td></td>"); continue; }
+                        if (!groups.TryGetValue(e, out var g)) { cells.Add(Td("")); continue; }
                         var st = Pick(g);
                         string text = MeanStd(st, metric == "r2" ? "0.000" : "0.0000") + (st.N < maxSeeds ? $" <span class=\"note\">({st.N})</span>" : "");
                         if (st.Mean == best) text = $"<b>{text}</b>";
                         if (!eligibility.Of(g).Clean && !Cleanliness.IsSanityDataset(s.Dataset)) text += " †";
                         if (metric == "mae") text += $"<br><span class=\"note\">{Pct(t.RelativeToReference(g))}</span>";
-                        h.Raw($"<td>{text}</td>");
+                        cells.Add(Td(text));
                     }
-                    h.Raw("</tr>\n");
+                    h.Row(cells);
                 }
-                h.Raw("</table>");
-                if (metric != "mae") h.Raw("</details>");
-                h.Raw("\n");
+                h.EndTable();
+                if (metric != "mae") h.EndSection();
             }
         }
     }
@@ -399,12 +400,12 @@ public static class ReportWriter
     /// <summary>The key of a learning-curve figure: encoder transfer joins the figure of CGCNN, its reference back-end.</summary>
     private static (string Profile, string Dataset, string Target, string Model) CurveKey(Setting s) => (s.Profile, s.Dataset, s.Target, ResultTables.ReferenceModel(s));
 
-    private static void LearningCurves(Html h, ResultTables t, TableEligibility eligibility, string figures)
+    private static void LearningCurves(HtmlPage h, ResultTables t, TableEligibility eligibility, string figures)
     {
         var blocks = t.Groups.GroupBy(g => CurveKey(g.Setting)).Where(b => b.Select(g => g.Setting.TrainCount).Distinct().Count() >= 2).ToArray();
-        h.Raw("<h2>Learning curves</h2>");
-        if (blocks.Length == 0) { h.P("No data set has been run at two or more training sizes yet."); return; }
-        h.P("Test MAE against the number of training crystals, both axes logarithmic; error bars ±1 standard deviation over seeds; one line per table and variant (each size with its own budget). " +
+        h.Heading(2, "Learning curves");
+        if (blocks.Length == 0) { h.Paragraph("No data set has been run at two or more training sizes yet."); return; }
+        h.Paragraph("Test MAE against the number of training crystals, both axes logarithmic; error bars ±1 standard deviation over seeds; one line per table and variant (each size with its own budget). " +
             "Encoder transfer is drawn with CGCNN, whose default table is its reference.");
         foreach (var b in blocks)
         {
@@ -433,7 +434,7 @@ public static class ReportWriter
             string title = $"{(b.Key.Profile.Length > 0 ? b.Key.Profile + ": " : "")}{b.Key.Dataset} / {b.Key.Target}, {b.Key.Model}";
             var fig = ReportFigures.Save(ReportFigures.LearningCurves(title, $"test MAE ({Unit(b.Key.Target)})", series), figures,
                 Slug($"learning_{b.Key.Dataset}_{b.Key.Target}_{b.Key.Model}_{b.Key.Profile}"), title, caption, ReportFigures.WideWidth, ReportFigures.WideHeight);
-            h.Figure(fig);
+            Figure(h, fig);
         }
     }
 
@@ -450,12 +451,12 @@ public static class ReportWriter
     /// (the default table's, the lowest-MAE table's and the best ct-UAE's, for the same seed), each with a caption
     /// computed from the numbers shown.
     /// </summary>
-    private static void AtAGlance(Html h, ResultTables t, ComparisonSet comparisons, TableEligibility eligibility, string figures)
+    private static void AtAGlance(HtmlPage h, ResultTables t, ComparisonSet comparisons, TableEligibility eligibility, string figures)
     {
         var blocks = t.Groups.GroupBy(g => CurveKey(g.Setting)).ToArray();
         if (blocks.Length == 0) return;
-        h.Raw("<h2>At a glance</h2>");
-        h.P("For each data set, at the largest training size run: the test MAE of every table (mean ± 1 standard deviation over seeds), " +
+        h.Heading(2, "At a glance");
+        h.Paragraph("For each data set, at the largest training size run: the test MAE of every table (mean ± 1 standard deviation over seeds), " +
             "the change against the back-end's default table seed by seed, and the training curves of a few runs. Learning curves over sizes and parity plots follow further down.");
         var stats = comparisons.All.ToDictionary(c => c.Candidate, c => c.Stats, ReferenceEqualityComparer.Instance);
         foreach (var b in blocks)
@@ -472,7 +473,7 @@ public static class ReportWriter
             bool sanity = Cleanliness.IsSanityDataset(any.Dataset);
             string where = $"{(b.Key.Profile.Length > 0 ? b.Key.Profile + ": " : "")}{b.Key.Dataset} / {b.Key.Target}, {model}, {any.SizeText} training crystals";
             string Name(Group g) => LegendLabel(g) + (!sanity && !eligibility.Of(g).Clean ? " †" : "");
-            h.Raw($"<h3>{E(where)}</h3>");
+            h.Heading(3, where);
 
             // 1. Test MAE per table.
             var best = groups[0];
@@ -499,7 +500,7 @@ public static class ReportWriter
             string title = $"{where}: test MAE per table";
             int height = Math.Max(300, 120 + 34 * groups.Length);
             var bars = groups.Select(g => (Name(g), g.Mae, KindOf(g, reference))).ToArray();
-            h.Figure(ReportFigures.Save(ReportFigures.TableBars(title, $"test MAE ({Unit(b.Key.Target)}), mean ± 1 std over seeds", bars), figures,
+            Figure(h, ReportFigures.Save(ReportFigures.TableBars(title, $"test MAE ({Unit(b.Key.Target)}), mean ± 1 std over seeds", bars), figures,
                 Slug($"tables_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}"), title, caption.ToString(), ReportFigures.WideWidth, height));
 
             // 2. Paired differences against the default table.
@@ -526,7 +527,7 @@ public static class ReportWriter
                         $"Interval entirely below zero: {Listed(clearBelow)}. Which of these are verdicts (clean comparisons, Holm-corrected) is decided under \"Does ct-UAE help?\".";
                     string pairedTitle = $"{where}: change against {defaultTable}";
                     var plotRows = rows.Select(r => (Name(r.Group), r.PerSeed, r.Stats.Relative.Mean, r.Stats.BootstrapLow, r.Stats.BootstrapHigh, KindOf(r.Group, reference))).ToArray();
-                    h.Figure(ReportFigures.Save(ReportFigures.PairedDifferences(pairedTitle, $"change of test MAE against {defaultTable} (%)", plotRows), figures,
+                    Figure(h, ReportFigures.Save(ReportFigures.PairedDifferences(pairedTitle, $"change of test MAE against {defaultTable} (%)", plotRows), figures,
                         Slug($"paired_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}"), pairedTitle, pairedCaption, ReportFigures.WideWidth, Math.Max(300, 120 + 34 * rows.Length)));
                 }
             }
@@ -561,10 +562,10 @@ public static class ReportWriter
                 var plot = CrystalTransformer.Analysis.Plots.Figures.TrainingCurve($"{LegendLabel(g)}, seed {run.Cell.Seed}: training curve", logRows.Select(r => r.Epoch).ToArray(),
                     curve.Targets.Select((target, j) => (target, (IReadOnlyList<double>)logRows.Select(r => r.ValidationMae[j]).ToArray())).ToArray(),
                     logRows.Select(r => r.TrainLoss).ToArray(), bestEpoch);
-                h.Figure(ReportFigures.Save(plot, figures, Slug($"curve_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}_{g.Embedding}_{g.Setting.Mode}_s{run.Cell.Seed}"),
+                Figure(h, ReportFigures.Save(plot, figures, Slug($"curve_{b.Key.Dataset}_{b.Key.Target}_{model}_{b.Key.Profile}_{g.Embedding}_{g.Setting.Mode}_s{run.Cell.Seed}"),
                     curveTitle, curveCaption, 640, 420));
             }
-            if (missing > 0) h.P($"<span class=\"note\">{missing} training curve(s) not drawn: the run directory's log.csv is not on this machine (stores merged from elsewhere keep the metrics, not the logs).</span>");
+            if (missing > 0) h.Paragraph($"<span class=\"note\">{missing} training curve(s) not drawn: the run directory's log.csv is not on this machine (stores merged from elsewhere keep the metrics, not the logs).</span>");
         }
     }
 
@@ -579,15 +580,15 @@ public static class ReportWriter
     }
 
     /// <summary>perov5-ood: MAE on the test crystals of each held-out element, per table (mean ± std over seeds).</summary>
-    private static void OodElements(Html h, ResultTables t, IReadOnlyDictionary<string, string> notes, string figures)
+    private static void OodElements(HtmlPage h, ResultTables t, IReadOnlyDictionary<string, string> notes, string figures)
     {
         var scopes = t.Groups.Select(g => g.Setting.Scope).Where(s => s.Dataset == Profiles.Perov5Ood).Distinct().ToArray();
         if (scopes.Length == 0) return;
-        h.Raw("<h2>Out-of-distribution errors per held-out element</h2>");
+        h.Heading(2, "Out-of-distribution errors per held-out element");
         var elementsOf = OodPerov5.TestHeldOutElements(notes.TryGetValue($"data:{Profiles.Perov5Ood}", out var note) ? Parse(note) : null);
-        if (elementsOf.Count == 0) { h.P("The store does not say which held-out elements the test crystals contain (and the derived data file is gone): no figure."); return; }
+        if (elementsOf.Count == 0) { h.Paragraph("The store does not say which held-out elements the test crystals contain (and the derived data file is gone): no figure."); return; }
         var elements = elementsOf.Values.SelectMany(e => e).Distinct().Order(StringComparer.Ordinal).ToArray();
-        h.P("perov5-ood's test crystals grouped by the held-out element(s) they contain (a crystal with two counts under both); MAE per element and table, mean ± std over seeds, from the stored test predictions. " +
+        h.Paragraph("perov5-ood's test crystals grouped by the held-out element(s) they contain (a crystal with two counts under both); MAE per element and table, mean ± std over seeds, from the stored test predictions. " +
             "Variants at single fine-tuning rates are left out (their pick on validation is shown).");
         foreach (var scope in scopes)
         {
@@ -617,16 +618,16 @@ public static class ReportWriter
             string title = $"{(scope.Profile.Length > 0 ? scope.Profile + ": " : "")}{Profiles.Perov5Ood}: test MAE per held-out element";
             var fig = ReportFigures.Save(ReportFigures.PerElement(title, $"test MAE ({Unit(scope.Target)})", elements, series),
                 figures, Slug($"ood_elements_{scope.Profile}_{scope.Target}"), title, caption, ReportFigures.WideWidth, ReportFigures.WideHeight);
-            h.Figure(fig);
+            Figure(h, fig);
         }
     }
 
-    private static void ParityPlots(Html h, ResultTables t, string figures)
+    private static void ParityPlots(HtmlPage h, ResultTables t, string figures)
     {
-        h.Raw("<h2>Parity plots</h2>");
+        h.Heading(2, "Parity plots");
         var byData = t.Groups.GroupBy(g => (g.Setting.Profile, g.Setting.Dataset, g.Setting.Target)).ToArray();
-        if (byData.Length == 0) { h.P("No finished run."); return; }
-        h.P("For each data set and target: the best model (lowest mean test MAE at the largest training size run), drawn for its seed whose MAE is closest to the mean over seeds.");
+        if (byData.Length == 0) { h.Paragraph("No finished run."); return; }
+        h.Paragraph("For each data set and target: the best model (lowest mean test MAE at the largest training size run), drawn for its seed whose MAE is closest to the mean over seeds.");
         foreach (var d in byData)
         {
             int largest = d.Max(g => g.Setting.TrainCount);
@@ -640,7 +641,7 @@ public static class ReportWriter
                 $"{d.Key.Dataset} / {d.Key.Target}\n{best.Setting.Model} + {ResultTables.Label(best)}, {best.Setting.TrainCount} training crystals, seed {run.Cell.Seed}: MAE {run.Mae:0.0000}, R² {run.R2:0.000}");
             var fig = ReportFigures.Save(ReportFigures.Parity(title, Unit(d.Key.Target), truth, predicted), figures,
                 Slug($"parity_{d.Key.Dataset}_{d.Key.Target}_{d.Key.Profile}"), title.Replace('\n', ' '), null, 640, 600);
-            h.Figure(fig);
+            Figure(h, fig);
         }
     }
 
@@ -651,13 +652,14 @@ public static class ReportWriter
         return (truth, predicted);
     }
 
-    private static void Provenance(Html h, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, string> notes)
+    private static void Provenance(HtmlPage h, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, string> notes)
     {
-        h.Raw("<h2>Provenance</h2>");
+        h.Heading(2, "Provenance");
         var uaes = notes.Where(n => n.Key.StartsWith("uae:", StringComparison.Ordinal)).ToArray();
         if (uaes.Length > 0)
         {
-            h.Raw("<h3>ct-UAEs (step 1)</h3><table><tr><th class=\"l\">table</th><th class=\"l\">origin</th><th class=\"l\">location</th><th class=\"l\">pretraining data / targets</th><th class=\"l\">test metrics of the front-end</th><th class=\"l\">table sha256</th></tr>\n");
+            h.Heading(3, "ct-UAEs (step 1)").BeginTable()
+                .Row(ThLeft("table"), ThLeft("origin"), ThLeft("location"), ThLeft("pretraining data / targets"), ThLeft("test metrics of the front-end"), ThLeft("table sha256"));
             foreach (var (key, value) in uaes)
             {
                 var n = Parse(value);
@@ -668,52 +670,51 @@ public static class ReportWriter
                     ? string.Join("; ", tests.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: MAE {Num(kv.Value?["mae"]):0.0000}, R² {Num(kv.Value?["r2"]):0.000}")))
                       + (meta["epochs_run"] is { } ep ? $" ({ep} epochs)" : "")
                     : "(not recorded)";
-                h.Raw($"<tr><td class=\"l\">{E(key[4..])}</td><td class=\"l\">{E((string?)n?["origin"])}</td><td class=\"l\"><code>{E((string?)n?["location"])}</code></td><td class=\"l\">{E(task)}</td><td class=\"l\">{E(test)}</td><td class=\"l\"><code>{E(((string?)n?["table_sha256"])?[..16])}</code></td></tr>\n");
+                h.Row(TdLeft(E(key[4..])), TdLeft(E((string?)n?["origin"])), TdLeft(HtmlPage.Code((string?)n?["location"])), TdLeft(E(task)), TdLeft(E(test)),
+                      TdLeft(HtmlPage.Code(((string?)n?["table_sha256"])?[..16])));
             }
-            h.Raw("</table>\n");
+            h.EndTable();
         }
         var models = notes.Where(n => n.Key.StartsWith("model:", StringComparison.Ordinal)).ToArray();
         if (models.Length > 0)
         {
-            h.Raw("<h3>Front-end models of encoder transfer</h3><table><tr><th class=\"l\">model</th><th class=\"l\">location</th><th class=\"l\">model sha256</th><th class=\"l\">provenance</th></tr>\n");
+            h.Heading(3, "Front-end models of encoder transfer").BeginTable().Row(ThLeft("model"), ThLeft("location"), ThLeft("model sha256"), ThLeft("provenance"));
             foreach (var (key, value) in models)
             {
                 var n = Parse(value);
-                h.Raw($"<tr><td class=\"l\">{E(key[6..])}</td><td class=\"l\"><code>{E((string?)n?["location"])}</code></td><td class=\"l\"><code>{E(((string?)n?["model_sha256"]) is { Length: > 16 } sha ? sha[..16] : "")}</code></td>" +
-                      $"<td class=\"l\">{(n?["provenance"] is null ? "none (treated as not clean)" : "provenance.json (above)")}</td></tr>\n");
+                h.Row(TdLeft(E(key[6..])), TdLeft(HtmlPage.Code((string?)n?["location"])), TdLeft(HtmlPage.Code(((string?)n?["model_sha256"]) is { Length: > 16 } sha ? sha[..16] : "")),
+                      TdLeft(n?["provenance"] is null ? "none (treated as not clean)" : "provenance.json (above)"));
             }
-            h.Raw("</table>\n");
+            h.EndTable();
         }
         var data = notes.Where(n => n.Key.StartsWith("data:", StringComparison.Ordinal)).ToArray();
         if (data.Length > 0)
         {
-            h.Raw("<h3>Data</h3><ul class=\"note\">");
-            foreach (var (key, value) in data)
+            h.Heading(3, "Data").List(data.Select(note =>
             {
                 // The per-crystal map of the OOD set is long and used by the figure above; the rest is shown as stored.
-                string shown = Parse(value) is JsonObject o && o.Remove(OodPerov5.TestHeldOutKey) ? o.ToJsonString() : value;
-                h.Raw($"<li><b>{E(key[5..])}</b>: <code>{E(shown)}</code></li>");
-            }
-            h.Raw("</ul>\n");
+                string shown = Parse(note.Value) is JsonObject o && o.Remove(OodPerov5.TestHeldOutKey) ? o.ToJsonString() : note.Value;
+                return $"<b>{E(note.Key[5..])}</b>: {HtmlPage.Code(shown)}";
+            }), "note");
         }
         if (runs.Count == 0) return;
         var env = Env(runs[0]);
-        h.P($"Versions (first run): ct {E(env("ct_version"))}, TorchSharp {E(env("torch_sharp"))}, libtorch {E(env("lib_torch"))}, {E(env("dot_net"))}, {E(env("os"))}; " +
+        h.Paragraph($"Versions (first run): ct {E(env("ct_version"))}, TorchSharp {E(env("torch_sharp"))}, libtorch {E(env("lib_torch"))}, {E(env("dot_net"))}, {E(env("os"))}; " +
             $"distinct version sets over all runs: {runs.Select(r => { var e = Env(r); return e("ct_version") + e("torch_sharp") + e("lib_torch") + e("dot_net"); }).Distinct().Count()}. " +
             $"Total wall time of the recorded runs: {runs.Sum(r => r.WallSeconds) / 60:0.0} min.");
-        h.Raw($"<details><summary>Every run ({runs.Count})</summary><table><tr><th class=\"l\">cell</th><th class=\"l\">config hash</th><th>seed</th><th>train</th><th>test</th><th>epochs (best)</th><th>wall s</th><th class=\"l\">data sha256</th><th class=\"l\">run directory</th></tr>\n");
+        h.BeginFolded($"Every run ({runs.Count})").BeginTable()
+            .Row(ThLeft("cell"), ThLeft("config hash"), Th("seed"), Th("train"), Th("test"), Th("epochs (best)"), Th("wall s"), ThLeft("data sha256"), ThLeft("run directory"));
         foreach (var r in runs)
-            h.Raw($"<tr><td class=\"l\">{E(r.Cell.Key)}</td><td class=\"l\"><code>{E(r.ConfigHash[..12])}</code></td><td>{r.Cell.Seed}</td><td>{r.TrainCount}</td><td>{r.TestCount}</td>" +
-                  $"<td>{r.EpochsRun} ({r.BestEpoch})</td><td>{F(r.WallSeconds, "0.0")}</td><td class=\"l\"><code>{E(r.DataHash.Length > 12 ? r.DataHash[..12] : r.DataHash)}</code></td><td class=\"l\"><code>{E(r.RunDirectory)}</code></td></tr>\n");
-        h.Raw("</table></details>\n");
+            h.Row(TdLeft(E(r.Cell.Key)), TdLeft(HtmlPage.Code(r.ConfigHash[..12])), Td($"{r.Cell.Seed}"), Td($"{r.TrainCount}"), Td($"{r.TestCount}"),
+                  Td($"{r.EpochsRun} ({r.BestEpoch})"), Td(F(r.WallSeconds, "0.0")), TdLeft(HtmlPage.Code(r.DataHash.Length > 12 ? r.DataHash[..12] : r.DataHash)), TdLeft(HtmlPage.Code(r.RunDirectory)));
+        h.EndTable().EndSection();
     }
 
-    private static void Failures(Html h, IReadOnlyList<FailureRecord> failures)
+    private static void Failures(HtmlPage h, IReadOnlyList<FailureRecord> failures)
     {
         if (failures.Count == 0) return;
-        h.Raw($"<h2>Failed cells ({failures.Count})</h2><p>These cells did not finish; re-running the same command retries them.</p><ul>");
-        foreach (var f in failures) h.Raw($"<li><code>{E(f.Cell.Key)}</code>: {E(f.Message)}</li>");
-        h.Raw("</ul>\n");
+        h.Heading(2, $"Failed cells ({failures.Count})").Paragraph("These cells did not finish; re-running the same command retries them.")
+            .List(failures.Select(f => $"{HtmlPage.Code(f.Cell.Key)}: {E(f.Message)}"));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -756,46 +757,12 @@ public static class ReportWriter
 
     private static string Q(double? v) => v is double d ? d.ToString("0.000", CultureInfo.InvariantCulture) : "";
 
-    private static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
+    private static string E(string? s) => HtmlPage.Encode(s);
 
-    private static void WriteCsv(string path, string header, IEnumerable<object?[]> rows) =>
-        TextFiles.WriteAtomic(path, w =>
-        {
-            w.Write(header + "\n");
-            foreach (var row in rows) w.Write(string.Join(",", row.Select(Cell)) + "\n");
-        });
+    /// <summary>A saved figure on the page; its caption names the PNG and SVG files written next to the page.</summary>
+    private static void Figure(HtmlPage h, FigureFile f) =>
+        h.Figure(f.Png, f.Title, $"{E(f.Title)}{(f.Caption is null ? "" : ". " + E(f.Caption))} (figures/{E(f.Name)}.png, .svg)", f.Wide);
 
-    private static string Cell(object? v) => v switch
-    {
-        null => "",
-        double d => double.IsNaN(d) ? "" : d.ToString("R", CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => CsvRowReader.Escape(v.ToString() ?? ""),
-    };
-
-    /// <summary>A page under construction; figures are inlined as base64 PNG so the file opens offline on its own.</summary>
-    private sealed class Html
-    {
-        private readonly StringBuilder _b = new();
-
-        public void Begin(string title) => _b.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>\n<style>")
-            .Append("body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em auto;max-width:1300px;color:#222;line-height:1.45;padding:0 1em}")
-            .Append("table{border-collapse:collapse;margin:0.6em 0;font-size:0.85em}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}")
-            .Append("th{background:#f1f1f1}td.l,th.l{text-align:left}table.quote{background:#fbf8ef}img{max-width:100%;border:1px solid #eee}")
-            .Append("figure{display:inline-block;margin:6px;vertical-align:top;max-width:48%}figcaption{font-size:0.85em;color:#555}")
-            .Append("code{background:#f4f4f4;padding:1px 4px;font-size:0.9em}details{margin:0.5em 0}summary{cursor:pointer;font-weight:bold}")
-            .Append(".note{color:#666;font-size:0.88em}.good{color:#1a7f37;font-weight:bold}.bad{color:#b42318;font-weight:bold}")
-            .Append("figure.wide{max-width:98%}.side{display:flex;gap:2em;flex-wrap:wrap}.side>div{flex:1 1 480px}</style></head><body>\n");
-
-        public void Raw(string html) => _b.Append(html);
-
-        public void P(string html) => _b.Append("<p>").Append(html).Append("</p>\n");
-
-        public void Figure(FigureFile f) => _b.Append($"<figure{(f.Wide ? " class=\"wide\"" : "")}><img alt=\"{E(f.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(f.Png)}\">")
-            .Append($"<figcaption>{E(f.Title)}{(f.Caption is null ? "" : ". " + E(f.Caption))} (figures/{E(f.Name)}.png, .svg)</figcaption></figure>\n");
-
-        public void End() => _b.Append("</body></html>\n");
-
-        public override string ToString() => _b.ToString();
-    }
+    /// <summary>A report table as CSV; <paramref name="header"/> is the comma-separated column names.</summary>
+    private static void WriteCsv(string path, string header, IEnumerable<object?[]> rows) => CsvWriter.Write(path, header.Split(','), rows);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 
 namespace CrystalTransformer.Reproduce.Report;
 
@@ -85,7 +84,7 @@ public static class TransferTargets
 /// <summary>Number formats shared by the report's sentences and tables.</summary>
 internal static class Fmt
 {
-    public static string F(double v, string format) => double.IsNaN(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);
+    public static string F(double v, string format) => IO.Reports.HtmlPage.Number(v, format);
 
     public static string MeanStd(Stat s, string format = "0.0000") =>
         double.IsNaN(s.Mean) ? "–" : double.IsNaN(s.Std) ? F(s.Mean, format) : $"{F(s.Mean, format)} ± {F(s.Std, format)}";
@@ -100,6 +99,4 @@ internal static class Fmt
         : $"[{Pct(s.BootstrapLow)[..^2]}, {Pct(s.BootstrapHigh)}]";
 
     public static string P(double p) => double.IsNaN(p) ? "–" : p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.000", CultureInfo.InvariantCulture);
-
-    public static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
 }

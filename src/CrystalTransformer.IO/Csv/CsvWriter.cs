@@ -1,11 +1,9 @@
 using System.Globalization;
-using CrystalTransformer.IO;
-using CrystalTransformer.IO.Csv;
 
-namespace CrystalTransformer.Analysis;
+namespace CrystalTransformer.IO.Csv;
 
-/// <summary>Writes result tables as CSV (atomic replace; numbers in invariant culture, round-trip precision).</summary>
-public static class CsvOutput
+/// <summary>Writes result tables as CSV (atomic replace; numbers in invariant culture at round-trip precision, NaN and null as empty cells).</summary>
+public static class CsvWriter
 {
     public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows) =>
         TextFiles.WriteAtomic(path, w =>
@@ -14,13 +12,13 @@ public static class CsvOutput
             foreach (var row in rows) w.Write(string.Join(",", row.Select(Cell)) + "\n");
         });
 
-    public static string Cell(object? v) => v switch
+    public static string Cell(object? value) => value switch
     {
         null => "",
         double d when double.IsNaN(d) => "",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => CsvRowReader.Escape(v.ToString() ?? ""),
+        _ => CsvRowReader.Escape(value.ToString() ?? ""),
     };
 }
