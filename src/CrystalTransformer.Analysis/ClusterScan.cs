@@ -15,7 +15,11 @@ public sealed record ClusterChoice(
     int ChosenK,
     bool Forced,
     /// <summary>Cluster of each sample, numbered 1.. in order of the first sample (lowest Z) in each cluster.</summary>
-    int[] Labels);
+    int[] Labels)
+{
+    /// <summary>The silhouette at the chosen k, averaged over the seeds (NaN when the scan did not run that k).</summary>
+    public double MeanSilhouette => Rows.Where(r => r.K == ChosenK).Select(r => r.Silhouette).DefaultIfEmpty(double.NaN).Average();
+}
 
 /// <summary>
 /// Chooses the number of k-means clusters as the paper did: for k = kMin..kMax and several seeds, k-means (k-means++,

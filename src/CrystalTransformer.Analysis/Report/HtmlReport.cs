@@ -62,7 +62,7 @@ public static class HtmlReport
             var common = r.ReverseCommon.Where(x => x.Embedding == t.Table.Name).ToList();
             page.Row(TdLeft($"<a href=\"#{E(t.Slug)}\">{E(t.Table.Name)}</a>"), Td($"{t.Elements.Count}"), Td($"{t.Table.Dimension}"), Td($"{t.Table.Untrained.Count}"),
                 Td(F(t.Pca.ExplainedVarianceRatio.Take(2).Sum(), "P1")), Td(F(t.TrustPca, "F3")), Td(F(t.TrustUmap, "F3")), Td(F(t.TrustTsne, "F3")),
-                Td($"{t.UmapClusters.ChosenK}"), Td($"{t.UmapClusters.ElbowK}"), Td(F(EmbeddingAnalyzer.MeanSilhouette(t.UmapClusters), "F3")),
+                Td($"{t.UmapClusters.ChosenK}"), Td($"{t.UmapClusters.ElbowK}"), Td(F(t.UmapClusters.MeanSilhouette, "F3")),
                 Td($"{t.RawClusters.ChosenK}"), Td($"{t.RawClusters.ElbowK}"),
                 Td(F(t.Reverse.Select(x => x.R2).DefaultIfEmpty(double.NaN).Average(), "F3")),
                 Td(F(common.Select(x => x.R2).DefaultIfEmpty(double.NaN).Average(), "F3")));
