@@ -46,7 +46,7 @@ public static class PymatgenConventions
         if (n < 2) return;
         if (n >= 64)
         {
-            var sorted = MergeSort(items.ToArray(), less);
+            var sorted = StableSort(items.ToArray(), less);
             for (int i = 0; i < n; i++) items[i] = sorted[i];
             return;
         }
@@ -77,12 +77,13 @@ public static class PymatgenConventions
         }
     }
 
-    private static T[] MergeSort<T>(T[] a, Func<T, T, bool> less)
+    /// <summary>A stable merge sort by a "less than" predicate: it agrees with Python's sort whenever the order is consistent.</summary>
+    public static T[] StableSort<T>(T[] a, Func<T, T, bool> less)
     {
         if (a.Length < 2) return a;
         int mid = a.Length / 2;
-        var left = MergeSort(a[..mid], less);
-        var right = MergeSort(a[mid..], less);
+        var left = StableSort(a[..mid], less);
+        var right = StableSort(a[mid..], less);
         var result = new T[a.Length];
         int i = 0, j = 0, k = 0;
         while (i < left.Length && j < right.Length)
@@ -90,6 +91,18 @@ public static class PymatgenConventions
         while (i < left.Length) result[k++] = left[i++];
         while (j < right.Length) result[k++] = right[j++];
         return result;
+    }
+
+    /// <summary>pymatgen's order of species (Element/Species): by electronegativity (none = ∞), then symbol, then oxidation state.</summary>
+    public static int CompareSpecies(Element a, double? oxidationA, Element b, double? oxidationB)
+    {
+        double xa = Electronegativity(a), xb = Electronegativity(b);
+        if (double.IsNaN(xa)) xa = double.PositiveInfinity;
+        if (double.IsNaN(xb)) xb = double.PositiveInfinity;
+        int c = xa.CompareTo(xb);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Symbol, b.Symbol);
+        return c != 0 ? c : (oxidationA ?? 0).CompareTo(oxidationB ?? 0);
     }
 
     /// <summary>Python's str(float): shortest round-trip digits, "3.0" for integral values, "1e-05" / "1e+16" exponents.</summary>

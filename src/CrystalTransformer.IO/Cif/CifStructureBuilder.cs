@@ -4,6 +4,13 @@ using CrystalTransformer.Structures;
 
 namespace CrystalTransformer.IO.Cif;
 
+/// <summary>One row of the atom-site loop after element and occupancy parsing.</summary>
+internal sealed record CifAtomRow(string Label, Element Element, double? Oxidation, double Occupancy, Vec3 Frac, int Line)
+{
+    /// <summary>Hydrogens the name implies but the file does not place ("Wat": 2, "O-H": 1), as pymatgen counts them.</summary>
+    public int ImplicitHydrogens { get; init; }
+}
+
 /// <summary>
 /// Turns a CIF data block into a <see cref="Structure"/> the way pymatgen's CifParser does (the reference for
 /// correctness): cell from the six parameters, symmetry operations, asymmetric unit expanded and wrapped into [0, 1),
@@ -33,7 +40,7 @@ internal static partial class CifStructureBuilder
         // Atoms × operations bounds the sites before any is generated, so a huge or malicious file fails at once.
         if ((long)atoms.Count * symmetry.Operations.Count > options.MaxSites)
             throw new InputError($"{atoms.Count:N0} atom sites × {symmetry.Operations.Count} symmetry operations could generate more than the limit of {options.MaxSites:N0} sites (ReadOptions.MaxSites)", source, block.Line);
-        var sites = Expand(atoms, symmetry.Operations, options, source);
+        var sites = CifSiteExpansion.Expand(atoms, symmetry.Operations, options, source);
         sites = TryAlternativeSettings(sites, atoms, symmetry, lattice.Lattice, options, source, block);
         WarnOverlaps(sites, lattice.Lattice, source, block, warn);
         var structure = new Structure(lattice.Lattice, sites, id, info: Info(block, symmetry));
@@ -48,19 +55,12 @@ internal static partial class CifStructureBuilder
         return info;
     }
 
-    /// <summary>One row of the atom-site loop after element and occupancy parsing.</summary>
-    private sealed record AtomRow(string Label, Element Element, double? Oxidation, double Occupancy, Vec3 Frac, int Line)
-    {
-        /// <summary>Hydrogens the name implies but the file does not place ("Wat": 2, "O-H": 1), as pymatgen counts them.</summary>
-        public int ImplicitHydrogens { get; init; }
-    }
-
     /// <summary>pymatgen's get_num_implicit_hydrogens: by the first three characters of the type symbol, else of the label.</summary>
     private static int ImplicitHydrogens(string name) =>
         name.StartsWith("Wat", StringComparison.Ordinal) || name.StartsWith("wat", StringComparison.Ordinal) ? 2
         : name.StartsWith("O-H", StringComparison.Ordinal) ? 1 : 0;
 
-    private static List<AtomRow> ReadAtoms(CifBlock block, string source, CifLattice lattice, Action<string>? warn)
+    private static List<CifAtomRow> ReadAtoms(CifBlock block, string source, CifLattice lattice, Action<string>? warn)
     {
         bool cartesian = !block.Contains("_atom_site_fract_x");
         string[] coordTags = cartesian
@@ -86,8 +86,8 @@ internal static partial class CifStructureBuilder
         var oxidationTable = OxidationTable(block);
         Func<Vec3, Vec3>? cartToFrac = cartesian ? CifLattice.CartesianToFractional(block, lattice, source) : null;
 
-        var rows = new List<AtomRow>(n);
-        var extra = new List<AtomRow>();
+        var rows = new List<CifAtomRow>(n);
+        var extra = new List<CifAtomRow>();
         for (int i = 0; i < n; i++)
         {
             int line = xs[i].Line;
@@ -115,7 +115,7 @@ internal static partial class CifStructureBuilder
             if (typeUsable && labels is not null && PaulingMixture(symbolText, label) is { } mixture)
             {
                 foreach (var (el, occ) in mixture)
-                    extra.Add(new AtomRow($"{el.Symbol}_fix{extra.Count}", el, null, occ, frac, line));
+                    extra.Add(new CifAtomRow($"{el.Symbol}_fix{extra.Count}", el, null, occ, frac, line));
                 continue;
             }
 
@@ -123,7 +123,7 @@ internal static partial class CifStructureBuilder
                 ?? throw new InputError($"unknown element '{symbolText}' in atom site {label}", source, typeValue?.Line ?? line);
             double? oxidation = Oxidation(oxidationTable, symbolText, element);
             if (occupancy > 0)
-                rows.Add(new AtomRow(label, element, oxidation, occupancy, frac, line)
+                rows.Add(new CifAtomRow(label, element, oxidation, occupancy, frac, line)
                 {
                     ImplicitHydrogens = ImplicitHydrogens(types is not null ? types[i].Text : label),
                 });
@@ -203,214 +203,6 @@ internal static partial class CifStructureBuilder
         return table.TryGetValue(element.Symbol, out ox) ? ox : 0;
     }
 
-    /// <summary>Species and amounts at one position, in order of first appearance (pymatgen's Composition).</summary>
-    private sealed class SiteSpecies
-    {
-        public readonly List<(Element Element, double? Oxidation, double Amount)> Items = new();
-        public string Label = "";
-        public int Line;
-
-        public void Add(Element e, double? ox, double amount)
-        {
-            for (int i = 0; i < Items.Count; i++)
-                if (Items[i].Element == e && Items[i].Oxidation == ox) { Items[i] = (e, ox, Items[i].Amount + amount); return; }
-            Items.Add((e, ox, amount));
-        }
-
-        /// <summary>pymatgen's Composition.__ge__: the first species (in species order) whose amounts differ decides.</summary>
-        public bool GreaterOrEqual(SiteSpecies other)
-        {
-            if (Items.Count == 1 && other.Items.Count == 1)
-            {
-                var (a, b) = (Items[0], other.Items[0]);
-                if (a.Element == b.Element && a.Oxidation == b.Oxidation) return !(b.Amount - a.Amount >= 1e-8);
-                bool mineFirst = CompareSpecies((a.Element, a.Oxidation), (b.Element, b.Oxidation)) < 0;
-                return mineFirst ? a.Amount >= 1e-8 || !(b.Amount >= 1e-8) : !(b.Amount >= 1e-8);
-            }
-            var keys = Items.Select(t => (t.Element, t.Oxidation)).Union(other.Items.Select(t => (t.Element, t.Oxidation))).ToList();
-            keys.Sort(CompareSpecies);
-            foreach (var (e, ox) in keys)
-            {
-                double mine = Amount(e, ox), theirs = other.Amount(e, ox);
-                if (theirs - mine >= 1e-8) return false;
-                if (mine - theirs >= 1e-8) return true;
-            }
-            return true;
-        }
-
-        /// <summary>pymatgen's Composition.__eq__: the same species with amounts within 1e-8.</summary>
-        public bool Equal(SiteSpecies other) =>
-            Items.Count == other.Items.Count && Items.All(t => Math.Abs(t.Amount - other.Amount(t.Element, t.Oxidation)) <= 1e-8
-                                                            && other.Items.Any(u => u.Element == t.Element && u.Oxidation == t.Oxidation));
-
-        private double Amount(Element e, double? ox)
-        {
-            foreach (var t in Items) if (t.Element == e && t.Oxidation == ox) return t.Amount;
-            return 0;
-        }
-
-        /// <summary>Element/Species ordering of pymatgen: electronegativity (missing = ∞), symbol, oxidation state.</summary>
-        private static int CompareSpecies((Element Element, double? Oxidation) a, (Element Element, double? Oxidation) b)
-        {
-            double xa = PymatgenConventions.Electronegativity(a.Element), xb = PymatgenConventions.Electronegativity(b.Element);
-            if (double.IsNaN(xa)) xa = double.PositiveInfinity;
-            if (double.IsNaN(xb)) xb = double.PositiveInfinity;
-            int c = xa.CompareTo(xb);
-            if (c != 0) return c;
-            c = string.CompareOrdinal(a.Element.Symbol, b.Element.Symbol);
-            return c != 0 ? c : (a.Oxidation ?? 0).CompareTo(b.Oxidation ?? 0);
-        }
-
-    }
-
-    /// <summary>
-    /// pymatgen's expansion: each asymmetric-unit row joins an earlier position that one of its images matches
-    /// (making a disordered site) or starts a new one; positions with equal species are expanded together, dropping
-    /// images that coincide (site tolerance, periodic); finally sites are sorted by electronegativity.
-    /// </summary>
-    private static Site[] Expand(List<AtomRow> rows, IReadOnlyList<SymmetryOperation> ops, ReadOptions options, string source)
-    {
-        double tolerance = options.SiteTolerance;
-        var keys = new CoordinateSet(tolerance);
-        var species = new List<SiteSpecies>();
-        foreach (var row in rows)
-        {
-            int match = -1;
-            if (keys.Count > 0)
-                foreach (var op in ops)
-                {
-                    match = keys.IndexOf(op.Apply(row.Frac));
-                    if (match >= 0) break;
-                }
-            if (match < 0)
-            {
-                keys.Add(row.Frac);
-                var s = new SiteSpecies { Label = row.Label, Line = row.Line };
-                s.Add(row.Element, row.Oxidation, row.Occupancy);
-                if (row.ImplicitHydrogens > 0) s.Add(Hydrogen, null, row.ImplicitHydrogens);
-                species.Add(s);
-            }
-            else
-            {
-                species[match].Add(row.Element, row.Oxidation, row.Occupancy);
-                if (row.ImplicitHydrogens > 0) species[match].Add(Hydrogen, null, row.ImplicitHydrogens);
-            }
-        }
-
-        for (int i = 0; i < species.Count; i++) CheckOccupancy(species[i], keys[i], options.OccupancyTolerance, source);
-
-        // pymatgen sorts the positions by composition (a stable sort) and groups equal neighbours; the order of the
-        // groups matters for the final electronegativity sort when some keys are NaN (noble gases).
-        var order = Enumerable.Range(0, species.Count).ToList();
-        if (order.Count > 1) order = StableSort(order, (a, b) => !species[a].GreaterOrEqual(species[b]));
-        var groups = new List<List<int>>();
-        foreach (int i in order)
-        {
-            if (groups.Count > 0 && species[groups[^1][0]].Equal(species[i])) groups[^1].Add(i);
-            else groups.Add([i]);
-        }
-
-        var sites = new List<Site>();
-        foreach (var group in groups)
-        {
-            var sp = species[group[0]];
-            var occupants = sp.Items.Select(t => new Occupant(t.Element, t.Amount, t.Oxidation)).ToArray();
-            var unique = new CoordinateSet(tolerance);
-            foreach (int k in group)
-            foreach (var op in ops)
-            {
-                var p = op.Apply(keys[k]);
-                p = new Vec3(p.X - Math.Floor(p.X), p.Y - Math.Floor(p.Y), p.Z - Math.Floor(p.Z));
-                if (unique.Contains(p)) continue;
-                unique.Add(p);
-                sites.Add(new Site(occupants, p, species[k].Label));
-            }
-        }
-        return SortLikePymatgen(sites);
-    }
-
-    private static readonly Element Hydrogen = PeriodicTable.Get(1);
-
-    /// <summary>
-    /// pymatgen's occupancy rules for one position: a position holding only O and H is water or hydroxide (a "Wat"
-    /// oxygen with its implied hydrogens, or O and H rows at one point), kept as its oxygen (hydrogen positions are not known);
-    /// implied hydrogens at a position shared with another element count as full atoms, and overfill it; a total occupancy above the
-    /// tolerance (1 by default) makes the file unreadable; one above 1 but within the tolerance is scaled down to 1.
-    /// </summary>
-    private static void CheckOccupancy(SiteSpecies sp, Vec3 position, double occupancyTolerance, string source)
-    {
-        // (pymatgen compares elements, so species with oxidation states never match this rule)
-        if (sp.Items.Count > 1 && sp.Items.All(t => t.Element.Z is 1 or 8 && t.Oxidation is null)
-            && sp.Items.Any(t => t.Element.Z == 1) && sp.Items.Any(t => t.Element.Z == 8))
-            sp.Items.RemoveAll(t => t.Element.Z == 1);
-        double total = 0;
-        foreach (var t in sp.Items) total += t.Amount; // in species order, as Python's sum() adds them
-        if (total > occupancyTolerance)
-        {
-            string who = string.Join(" + ", sp.Items.Select(t => $"{t.Element.Symbol} {t.Amount.ToString("0.####", CultureInfo.InvariantCulture)}"));
-            string at = $"({position.X.ToString("0.####", CultureInfo.InvariantCulture)}, {position.Y.ToString("0.####", CultureInfo.InvariantCulture)}, {position.Z.ToString("0.####", CultureInfo.InvariantCulture)})";
-            throw new InputError($"site {sp.Label} at {at} has total occupancy {total.ToString("0.#####", CultureInfo.InvariantCulture)} ({who}), more than 1" +
-                (occupancyTolerance > 1 ? $" and the occupancy tolerance {occupancyTolerance.ToString(CultureInfo.InvariantCulture)}" : "") +
-                "; allow rescaling with a larger occupancy tolerance (ct inspect --occupancy-tolerance)", source, sp.Line);
-        }
-        if (total > 1)
-            for (int i = 0; i < sp.Items.Count; i++) sp.Items[i] = sp.Items[i] with { Amount = sp.Items[i].Amount / total };
-    }
-
-    /// <summary>A stable merge sort by a "less than" predicate (a consistent order, so any stable sort agrees with Python's).</summary>
-    private static List<int> StableSort(List<int> items, Func<int, int, bool> less)
-    {
-        if (items.Count < 2) return items;
-        int mid = items.Count / 2;
-        var left = StableSort(items.GetRange(0, mid), less);
-        var right = StableSort(items.GetRange(mid, items.Count - mid), less);
-        var result = new List<int>(items.Count);
-        int i = 0, j = 0;
-        while (i < left.Count && j < right.Count) result.Add(less(right[j], left[i]) ? right[j++] : left[i++]);
-        while (i < left.Count) result.Add(left[i++]);
-        while (j < right.Count) result.Add(right[j++]);
-        return result;
-    }
-
-    /// <summary>pymatgen's Structure.get_sorted_structure: by average electronegativity, then species string.</summary>
-    internal static Site[] SortLikePymatgen(IEnumerable<Site> sites)
-    {
-        var keyed = sites.Select(s => (Site: s, En: AverageElectronegativity(s), Text: SpeciesString(s))).ToList();
-        PymatgenConventions.PythonSort(keyed, (a, b) =>
-        {
-            if (a.En < b.En) return true;
-            if (a.En > b.En) return false;
-            return string.CompareOrdinal(a.Text, b.Text) < 0;
-        });
-        return keyed.Select(k => k.Site).ToArray();
-    }
-
-    private static double AverageElectronegativity(Site s)
-    {
-        double sum = 0, n = 0;
-        foreach (var o in s.Occupants) { sum += PymatgenConventions.Electronegativity(o.Element) * Math.Abs(o.Occupancy); n += Math.Abs(o.Occupancy); }
-        return sum / n;
-    }
-
-    /// <summary>pymatgen's Site.species_string: "Fe" or "Fe3+" when ordered, else "Fe:0.500, Ni:0.500" in species order.</summary>
-    private static string SpeciesString(Site s)
-    {
-        if (s.Occupants.Count == 1 && s.Occupants[0].Occupancy == 1)
-            return CifSpecies.SpeciesString(s.Occupants[0].Element, s.Occupants[0].OxidationState);
-        var occ = s.Occupants.ToList();
-        PymatgenConventions.PythonSort(occ, (a, b) =>
-        {
-            double xa = PymatgenConventions.Electronegativity(a.Element), xb = PymatgenConventions.Electronegativity(b.Element);
-            if (double.IsNaN(xa)) xa = double.PositiveInfinity;
-            if (double.IsNaN(xb)) xb = double.PositiveInfinity;
-            if (xa != xb) return xa < xb;
-            if (a.Element != b.Element) return string.CompareOrdinal(a.Element.Symbol, b.Element.Symbol) < 0;
-            return (a.OxidationState ?? 0) < (b.OxidationState ?? 0);
-        });
-        return string.Join(", ", occ.Select(o =>
-            CifSpecies.SpeciesString(o.Element, o.OxidationState) + ":" + o.Occupancy.ToString("F3", CultureInfo.InvariantCulture)));
-    }
-
     /// <summary>Atoms closer than this (Å) are physically impossible: a wrong setting or a broken file.</summary>
     private const double OverlapDistance = 0.5;
 
@@ -419,7 +211,7 @@ internal static partial class CifStructureBuilder
     /// another setting is clearly what the file means: it puts no more atoms in the cell (atoms on special positions
     /// coincide only in the right setting) and keeps them clearly further apart (hydrogen aside).
     /// </summary>
-    private static Site[] TryAlternativeSettings(Site[] sites, List<AtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
+    private static Site[] TryAlternativeSettings(Site[] sites, List<CifAtomRow> atoms, CifSymmetry symmetry, Lattice lattice,
         ReadOptions options, string source, CifBlock block)
     {
         if (symmetry.Alternatives.Count == 0) return sites;
@@ -430,7 +222,7 @@ internal static partial class CifStructureBuilder
         foreach (var alt in symmetry.Alternatives)
         {
             Site[] trial;
-            try { trial = Expand(atoms, alt.Operations, options, source); }
+            try { trial = CifSiteExpansion.Expand(atoms, alt.Operations, options, source); }
             catch (InputError) { continue; } // overfilled sites: atoms coincide in this setting, so it is not the one
 
             if (trial.Length > sites.Length) continue;
