@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Cli;
@@ -91,6 +92,3 @@ public static class CommonOptions
         return (runThreads, CheckDevice(runDevice));
     }
 }
-
-/// <summary>Bad or missing options (exit code 2): the command line itself cannot be used, before any input is read.</summary>
-public sealed class UsageError(string message) : Structures.InputError(message);

@@ -42,14 +42,14 @@ public sealed class GridFilter
         string field = text[..(negated ? eq - 1 : eq)].Trim().ToLowerInvariant();
         if (Aliases.TryGetValue(field, out var canonical)) field = canonical;
         if (!GridCell.FieldNames.Contains(field))
-            throw new InputError($"--only: unknown field '{field}' in '{text}' (fields: {string.Join(", ", GridCell.FieldNames)})");
+            throw new UsageError($"--only: unknown field '{field}' in '{text}' (fields: {string.Join(", ", GridCell.FieldNames)})");
         return new Term(field, negated, Values(text[(eq + 1)..], text), text);
     }
 
     private static Regex[] Values(string list, string term)
     {
         var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (values.Length == 0) throw new InputError($"--only: no value in '{term}'");
+        if (values.Length == 0) throw new UsageError($"--only: no value in '{term}'");
         return values.Select(v => new Regex("^" + Regex.Escape(v).Replace("\\*", ".*") + "$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)).ToArray();
     }
@@ -76,7 +76,7 @@ public readonly record struct Shard(int Index, int Count)
     {
         var parts = text.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], out int k) || !int.TryParse(parts[1], out int n) || n < 1 || k < 1 || k > n)
-            throw new InputError($"--shard must be K/N with 1 ≤ K ≤ N (e.g. 3/8), not '{text}'");
+            throw new UsageError($"--shard must be K/N with 1 ≤ K ≤ N (e.g. 3/8), not '{text}'");
         return new Shard(k, n);
     }
 

@@ -68,7 +68,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     {
         var clock = Stopwatch.StartNew();
         var o = options;
-        if (o.Jobs < 1) throw new InputError($"--jobs must be at least 1, not {o.Jobs}");
+        if (o.Jobs < 1) throw new UsageError($"--jobs must be at least 1, not {o.Jobs}");
         var all = o.Profile.Expand();
         var selected = o.WorkerCells is { } list ? WorkerSelection(all, list) : Select(o);
         Directory.CreateDirectory(o.Output);
@@ -286,7 +286,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
         var all = o.Profile.Expand();
         var selected = o.Shard.Select(o.Filter.Apply(all));
         return selected.Count > 0 ? selected
-            : throw new InputError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
+            : throw new UsageError($"no cell of the {o.Profile.Name} grid ({all.Count} cells) is selected by --only '{o.Filter}' and --shard {o.Shard}");
     }
 
     /// <summary>
@@ -430,7 +430,7 @@ public sealed class Reproduction(ReproduceOptions options, ICellRunner runner, I
     /// <summary>Joins the results stores of several output folders (shards) into OUT's store and writes the report.</summary>
     public static (int Added, int Present, string ReportPath) Merge(IReadOnlyList<string> inputs, string output, string commandLine, TextWriter log)
     {
-        if (inputs.Count == 0) throw new InputError("--merge needs at least one folder or results.db");
+        if (inputs.Count == 0) throw new UsageError("--merge needs at least one folder or results.db");
         Directory.CreateDirectory(output);
         string target = Path.GetFullPath(Path.Combine(output, ResultsStore.FileName));
         int added = 0, present = 0;

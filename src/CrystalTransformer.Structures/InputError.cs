@@ -29,3 +29,9 @@ public class InputError : Exception
         return line is null ? $"{source}: {reason}" : $"{source}:{line}: {reason}";
     }
 }
+
+/// <summary>
+/// Bad or missing options (exit code 2 in <c>ct</c>): a value or a combination of options that cannot be used, found
+/// before any input is read. Libraries raise it for the settings a command passes on from its options.
+/// </summary>
+public sealed class UsageError(string message) : InputError(message);

@@ -142,27 +142,13 @@ public static class BackendTraining
     /// </summary>
     public static TrainableModel CreateModel(TrainRequest r, LabelledData data, Action<string>? message = null)
     {
+        CheckOptions(r);
         var kind = ModelKinds.Get(r.Model);
-        if (r.EmbeddingL2Sp is double alpha && (alpha < 0 || !double.IsFinite(alpha)))
-            throw new InputError($"--embedding-l2sp must be a finite number ≥ 0, got {alpha.ToString(CultureInfo.InvariantCulture)}");
-        if (r.EmbeddingL2Sp > 0 && (kind.LearnsOwnTable || r.EmbeddingMode != ElementTableTraining.FineTune))
-            throw new InputError($"--embedding-l2sp pulls a fine-tuned table towards its loaded values: it needs --embedding-mode finetune ({string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))})");
-        if (r.EncoderLearningRate is not null && r.InitFrom is null)
-            throw new InputError("--encoder-lr sets the rate of the layers loaded with --init-from; without --init-from every layer trains at --lr");
-        if (r.InitFrom is { } source)
-        {
-            if (kind.Name != CrystalTransformerModel.KindName)
-                throw new InputError($"--init-from fine-tunes a pretrained transformer front-end: it needs --model transformer, not {kind.Name}");
-            return FromPretrained(r, source);
-        }
+        if (r.InitFrom is { } source) return FromPretrained(r, source);
         manual_seed(r.Seed);
         var disorder = r.MajoritySpecies ? DisorderPolicy.Majority : DisorderPolicy.Reject;
         if (kind.LearnsOwnTable)
-        {
-            if (r.Embedding is { } e && !e.Trim().Equals(kind.DefaultTable, StringComparison.OrdinalIgnoreCase))
-                throw new InputError($"the {kind.Name} learns its own element table from one-hot vectors; --embedding '{e}' applies to {string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))}");
             return kind.Create(new ModelBuild(r.Targets.Length, r.Architecture, new ElementTableConfig(), null, disorder));
-        }
         var table = ElementTableIO.Load(r.Embedding ?? kind.DefaultTable, r.Seed);
         if (r.EmbeddingMode != ElementTableTraining.Scratch)
         {
@@ -198,11 +184,6 @@ public static class BackendTraining
     /// </summary>
     private static CrystalTransformerModel FromPretrained(TrainRequest r, string spec)
     {
-        if (r.Embedding is { } e)
-            throw new InputError($"--embedding '{e}' cannot be used with --init-from: the element table is part of the pretrained model");
-        if (r.EmbeddingMode != ElementTableTraining.Frozen || r.EmbeddingLearningRate is not null || r.StandardizeEmbedding is not null)
-            throw new InputError("with --init-from the element table is one of the pretrained layers: it trains at --encoder-lr " +
-                "(--embedding-mode, --embedding-lr and --[no-]standardize-embedding do not apply)");
         string path = Prediction.ResolveModel(spec);
         CheckPinned(r, path);
         var (loaded, info) = ModelFile.Load(path);
@@ -211,12 +192,7 @@ public static class BackendTraining
             if (loaded is not CrystalTransformerModel pretrained)
                 throw new InputError($"--init-from needs a transformer model; this file holds a {info.Kind} model", path);
             var json = pretrained.Settings.ToJson();
-            foreach (var (name, value) in r.Architecture ?? [])
-            {
-                if (!TransferableSettings.Contains(name))
-                    throw new InputError($"--set {name}: with --init-from the architecture is the pretrained model's; only {string.Join(" and ", TransferableSettings)} may change");
-                json[name] = value?.DeepClone();
-            }
+            foreach (var (name, value) in r.Architecture ?? []) json[name] = value?.DeepClone();
             manual_seed(r.Seed); // after loading, which drew its own initial weights
             var model = new CrystalTransformerModel(TransformerConfig.FromJson(json), r.Targets.Length);
             model.InitializeEncoderFrom(pretrained);
@@ -243,9 +219,39 @@ public static class BackendTraining
     private static IEnumerable<Element> Elements(DataEntry entry, DisorderPolicy disorder) =>
         entry.Structure is { } s ? s.AtomicNumbers(disorder).Distinct().Select(PeriodicTable.Get) : entry.Composition.Elements;
 
+    /// <summary>
+    /// Refuses the option combinations a request cannot use (usage errors), before any data or model file is read.
+    /// </summary>
+    public static void CheckOptions(TrainRequest r)
+    {
+        var kind = ModelKinds.Get(r.Model);
+        if (r.EmbeddingL2Sp is double alpha && (alpha < 0 || !double.IsFinite(alpha)))
+            throw new UsageError($"--embedding-l2sp must be a finite number ≥ 0, got {alpha.ToString(CultureInfo.InvariantCulture)}");
+        if (r.EmbeddingL2Sp > 0 && (kind.LearnsOwnTable || r.EmbeddingMode != ElementTableTraining.FineTune))
+            throw new UsageError($"--embedding-l2sp pulls a fine-tuned table towards its loaded values: it needs --embedding-mode finetune ({string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))})");
+        if (r.EncoderLearningRate is not null && r.InitFrom is null)
+            throw new UsageError("--encoder-lr sets the rate of the layers loaded with --init-from; without --init-from every layer trains at --lr");
+        LabelledData.CheckTrainSize(r.TrainSize);
+        if (r.InitFrom is not null)
+        {
+            if (kind.Name != CrystalTransformerModel.KindName)
+                throw new UsageError($"--init-from fine-tunes a pretrained transformer front-end: it needs --model transformer, not {kind.Name}");
+            if (r.Embedding is { } e)
+                throw new UsageError($"--embedding '{e}' cannot be used with --init-from: the element table is part of the pretrained model");
+            if (r.EmbeddingMode != ElementTableTraining.Frozen || r.EmbeddingLearningRate is not null || r.StandardizeEmbedding is not null)
+                throw new UsageError("with --init-from the element table is one of the pretrained layers: it trains at --encoder-lr " +
+                    "(--embedding-mode, --embedding-lr and --[no-]standardize-embedding do not apply)");
+            if (r.Architecture?.Select(setting => setting.Key).FirstOrDefault(name => !TransferableSettings.Contains(name)) is { } fixedSetting)
+                throw new UsageError($"--set {fixedSetting}: with --init-from the architecture is the pretrained model's; only {string.Join(" and ", TransferableSettings)} may change");
+        }
+        else if (kind.LearnsOwnTable && r.Embedding is { } e && !e.Trim().Equals(kind.DefaultTable, StringComparison.OrdinalIgnoreCase))
+            throw new UsageError($"the {kind.Name} learns its own element table from one-hot vectors; --embedding '{e}' applies to {string.Join(", ", ModelKinds.BackEnds.Select(k => k.Name))}");
+    }
+
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) the request and returns the final metrics.</summary>
     public static TrainingResult Run(TrainRequest request, ITrainingObserver observer, string device = "auto", int threads = 0, bool resume = false)
     {
+        CheckOptions(request);
         if (threads > 0) set_num_threads(threads);
         request = WithInitFromPinned(request);
         var options = Options(request);

@@ -60,6 +60,7 @@ public static class DataSets
         ReadOptions? read = null)
     {
         if (targets.Count == 0) throw new InputError("no targets given");
+        LabelledData.CheckTrainSize(trainSize);
         if (BuiltInDataSets.Find(data) is { CompositionOnly: true } compositions)
             throw new InputError($"{compositions.Name} holds compositions only (no structures): use it with ct pretrain, or a composition-mode transformer via --init-from");
         string path = PathOf(data);

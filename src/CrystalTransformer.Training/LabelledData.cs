@@ -36,10 +36,16 @@ public sealed class LabelledData
     /// Keeps <paramref name="count"/> training entries chosen with a seeded shuffle (for learning curves and quick runs);
     /// validation and test entries stay, so metrics remain comparable.
     /// </summary>
+    /// <summary>A training-subset size (<c>--train-size</c>) must keep at least one crystal; null keeps them all.</summary>
+    public static void CheckTrainSize(int? count)
+    {
+        if (count < 1) throw new UsageError("--train-size must be at least 1");
+    }
+
     public LabelledData WithTrainSubset(int count, int seed)
     {
+        CheckTrainSize(count);
         var train = IndicesOf(Split.Train);
-        if (count < 1) throw new InputError("--train-size must be at least 1");
         if (count >= train.Length) return this;
         new Random(seed).Shuffle(train);
         var keep = new HashSet<int>(train.Take(count));

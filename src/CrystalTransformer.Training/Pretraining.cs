@@ -66,11 +66,12 @@ public static class Pretraining
     public static (LabelledData Data, IReadOnlyList<PretrainSource> Sources) Load(IReadOnlyList<string> data, IReadOnlyList<string> targets,
         int splitSeed, int? trainSize, Action<string>? message = null)
     {
-        if (data.Count == 0) throw new InputError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
+        if (data.Count == 0) throw new UsageError("--data is required (perov5, nomad2018, mp-compositions, or a file)");
         if (targets.Count == 0) throw new InputError("no targets given");
-        if (data.Count > 1 && trainSize is not null) throw new InputError("--train-size applies to one data set; with several --data it is ambiguous");
+        if (data.Count > 1 && trainSize is not null) throw new UsageError("--train-size applies to one data set; with several --data it is ambiguous");
         var duplicate = data.GroupBy(DataSets.Canonical).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new InputError($"--data '{duplicate.Key}' is given more than once");
+        if (duplicate is not null) throw new UsageError($"--data '{duplicate.Key}' is given more than once");
+        LabelledData.CheckTrainSize(trainSize);
         bool composition = IsCompositionMode(data);
 
         var parts = new List<(LabelledData Part, PretrainSource Source)>();
@@ -112,6 +113,7 @@ public static class Pretraining
     /// <summary>Loads the data, trains, and writes the ct-UAE and its provenance into RUN_DIR/embedding.</summary>
     public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ITrainingObserver observer)
     {
+        spec.Training.Validate(); // bad settings are refused before the data are read
         var (labelled, sources) = Load(spec.Data, spec.Targets, spec.SplitSeed, spec.TrainSize, observer.Message);
         if (threads > 0) set_num_threads(threads);
         manual_seed(spec.Training.Seed);

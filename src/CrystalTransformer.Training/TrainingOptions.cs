@@ -108,7 +108,7 @@ public sealed record TrainingOptions
 
     public void Validate()
     {
-        void require(bool ok, string what) { if (!ok) throw new InputError($"training setting: {what}"); }
+        void require(bool ok, string what) { if (!ok) throw new UsageError($"training setting: {what}"); }
         require(Epochs >= 1, "epochs must be ≥ 1");
         require(BatchSize >= 1, "batch size must be ≥ 1");
         require(LearningRate > 0 && double.IsFinite(LearningRate), "learning rate must be positive");

@@ -3,6 +3,7 @@ using CrystalTransformer.Cli;
 using CrystalTransformer.Cli.Commands;
 using CrystalTransformer.IO;
 using CrystalTransformer.Reproduce;
+using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Tests.Cli;

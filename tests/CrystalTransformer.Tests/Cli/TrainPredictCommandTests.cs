@@ -44,6 +44,9 @@ public class TrainPredictCommandTests
         Assert.Equal(8, request.Architecture!["atom_features"]!.GetValue<int>());
         Assert.Equal(1, Ct("train", "--model", "nonsense", "--data", "perov5", "--targets", "heat_ref", "--quiet"));
         Assert.Equal(1, Ct("train", "--model", "cgcnn", "--data", "perov5", "--targets", "heat_ref", "--set", "no_such_setting=1", "--quiet", "--out", TinyData.TempDir()));
+        // Option values a library refuses are usage errors too.
+        Assert.Equal(2, Ct("train", "--model", "cgcnn", "--data", "perov5", "--targets", "heat_ref", "--train-size", "0", "--quiet", "--out", TinyData.TempDir()));
+        Assert.Equal(2, Ct("train", "--model", "cgcnn", "--data", "perov5", "--targets", "heat_ref", "--epochs", "0", "--quiet", "--out", TinyData.TempDir()));
     }
 
     [Fact]
@@ -65,7 +68,7 @@ public class TrainPredictCommandTests
         Assert.Equal(source, request.InitFrom);
         Assert.Equal(1e-4, request.EncoderLearningRate);
         Assert.Equal(RunEnvironment.HashFiles([Path.Combine(source, Trainer.BestFile)]), request.InitFromSha256);
-        Assert.Equal(1, Ct(["train", "--model", "transformer", "--init-from", source, "--embedding", "magpie", .. common, "--out", TinyData.TempDir()]));
+        Assert.Equal(2, Ct(["train", "--model", "transformer", "--init-from", source, "--embedding", "magpie", .. common, "--out", TinyData.TempDir()]));
     }
 
     [Fact]

@@ -213,7 +213,7 @@ public class GridTests
     [InlineData("model=")]
     public void OnlyRejectsUnknownFieldsAndEmptyValues(string term)
     {
-        var e = Assert.Throws<InputError>(() => GridFilter.Parse([term]));
+        var e = Assert.Throws<UsageError>(() => GridFilter.Parse([term]));
         Assert.Contains("--only", e.Message);
     }
 
@@ -236,7 +236,7 @@ public class GridTests
     [InlineData("5/4")]
     [InlineData("1")]
     [InlineData("a/b")]
-    public void ShardRejectsBadSpecs(string text) => Assert.Throws<InputError>(() => Shard.Parse(text));
+    public void ShardRejectsBadSpecs(string text) => Assert.Throws<UsageError>(() => Shard.Parse(text));
 
     [Fact]
     public void ConfigurationHashDependsOnTheIdentityNotTheProfileName()

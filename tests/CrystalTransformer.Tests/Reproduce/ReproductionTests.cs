@@ -169,7 +169,7 @@ public class ReproductionTests
     [Fact]
     public void SelectingNoCellIsAClearError()
     {
-        var e = Assert.Throws<InputError>(() => new Reproduction(new ReproduceOptions
+        var e = Assert.Throws<UsageError>(() => new Reproduction(new ReproduceOptions
         {
             Profile = SmallProfile(), Output = TinyData.TempDir(), Filter = GridFilter.Parse(["model=alignn"]), Progress = ProgressMode.Quiet,
         }, new FakeCellRunner(), null, TextWriter.Null).Run());

@@ -186,8 +186,8 @@ public class BackendTrainingTests
 
         var request = Request("cgcnn", TinyFileCached.Value) with { EmbeddingL2Sp = 1 };
         var data = BackendTraining.LoadData(request);
-        Assert.Contains("needs --embedding-mode finetune", Assert.Throws<InputError>(() => BackendTraining.CreateModel(request, data)).Message);
-        Assert.Contains("finite number ≥ 0", Assert.Throws<InputError>(() =>
+        Assert.Contains("needs --embedding-mode finetune", Assert.Throws<UsageError>(() => BackendTraining.CreateModel(request, data)).Message);
+        Assert.Contains("finite number ≥ 0", Assert.Throws<UsageError>(() =>
             BackendTraining.CreateModel(request with { EmbeddingMode = ElementTableTraining.FineTune, EmbeddingL2Sp = -1 }, data)).Message);
     }
 

@@ -119,11 +119,12 @@ public class TransferTrainingTests
     {
         var data = BackendTraining.LoadData(Request());
         string Error(TrainRequest r) => Assert.Throws<InputError>(() => BackendTraining.CreateModel(r, data)).Message;
-        Assert.Contains("--embedding 'cgcnn92' cannot be used with --init-from", Error(Request() with { Embedding = "cgcnn92" }));
+        string Usage(TrainRequest r) => Assert.Throws<UsageError>(() => BackendTraining.CreateModel(r, data)).Message;
+        Assert.Contains("--embedding 'cgcnn92' cannot be used with --init-from", Usage(Request() with { Embedding = "cgcnn92" }));
         Assert.Contains("--set layers: with --init-from the architecture is the pretrained model's; only dropout and augmentation may change",
-            Error(Request() with { Architecture = new JsonObject { ["layers"] = 3 } }));
-        Assert.Contains("needs --model transformer, not cgcnn", Error(Request() with { Model = "cgcnn" }));
-        Assert.Contains("--encoder-lr sets the rate of the layers loaded with --init-from", Error(Request() with { InitFrom = null, EncoderLearningRate = 1e-4 }));
+            Usage(Request() with { Architecture = new JsonObject { ["layers"] = 3 } }));
+        Assert.Contains("needs --model transformer, not cgcnn", Usage(Request() with { Model = "cgcnn" }));
+        Assert.Contains("--encoder-lr sets the rate of the layers loaded with --init-from", Usage(Request() with { InitFrom = null, EncoderLearningRate = 1e-4 }));
         Assert.Contains("this file holds a cgcnn model", Error(Request() with { InitFrom = "cgcnn-perov5" })); // a shipped model, by name
         Assert.Contains("no model 'no-such-model'", Error(Request() with { InitFrom = "no-such-model" }));
         Assert.Contains("changed since the run started", Error(Request() with { InitFromSha256 = new string('0', 64) }));
