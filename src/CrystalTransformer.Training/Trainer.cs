@@ -100,126 +100,61 @@ public static class Trainer
         string optionsHash = HashOf(JsonSerializer.Serialize(options with { MaxMinutes = 0 }, TrainingOptions.Json) + model.Config.ToJsonString());
 
         var samples = model.FeaturizeAll(data.Entries);
-        var sizes = samples.Select(s => s.Size).ToArray();
-        int[] trainIdx = data.IndicesOf(Split.Train), valIdx = data.IndicesOf(Split.Validation), testIdx = data.IndicesOf(Split.Test);
-        var trainedElements = trainIdx.SelectMany(i => model.ElementsUsedBy(data.Entries[i])).Distinct().Order().ToArray();
-        var info = new ModelInfo
-        {
-            Kind = model.Kind, Config = model.Config, Targets = data.Targets.ToArray(), TargetMean = scaler.Mean, TargetStd = scaler.Std,
-            TrainedElements = trainedElements, DataHash = data.DataHash, DataSource = PortableSources(data.Source), Seed = options.Seed,
-        };
+        int[] trainIdx = data.IndicesOf(Split.Train), valIdx = data.IndicesOf(Split.Validation);
+        var info = DescribeModel(model, data, options, scaler, trainIdx);
 
         model.to(device);
         var (optimizer, baseRates) = CreateOptimizer(model, options);
-        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-
-        var state = new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash);
         using var validation = new EvaluationSet(model, samples, valIdx, device, EvaluationBatchSize(options));
-        string lastPath = Path.Combine(dir, LastFile), bestPath = Path.Combine(dir, BestFile), logPath = Path.Combine(dir, LogFile);
         // Temporary files of atomic writes that a killed session left behind.
         AtomicFile.CleanStaleIn(dir);
-        string header = LogHeader(data.Targets);
-        List<string> log;
-        bool resume = run.Resume;
-        if (resume && !File.Exists(lastPath) && File.Exists(Path.Combine(dir, ConfigFile)))
-        {
-            // Stopped before its first checkpoint: the run starts again from its first epoch (as it began).
-            observer.Message($"{dir} has no checkpoint yet: starting from the first epoch");
-            resume = false;
-        }
-        if (resume)
-        {
-            state = LoadCheckpoint(lastPath, model, optimizer, optionsHash);
-            observer.Message(state.NextEpoch < options.Epochs
-                ? $"resuming {dir} at epoch {state.NextEpoch + 1} of {options.Epochs}"
-                : $"all {options.Epochs} epochs of {dir} were trained: evaluating the best epoch ({state.BestEpoch})");
-            log = state.Log?.ToList() ?? LoggedRows(logPath, state.NextEpoch);
-        }
-        else
-        {
-            WriteRunDescription(dir, model, data, options, run, device, scaler);
-            log = [];
-        }
-        // log.csv is rewritten whole (atomically) after every checkpoint: it is never half-written, and its rows are the
-        // checkpoint's.
-        void WriteLog() => AtomicFile.WriteAllText(logPath, string.Concat(log.Prepend(header).Select(l => l + "\n")));
-        WriteLog();
+        var (state, log) = StartOrResume(model, data, options, run, observer, device, scaler, optimizer, optionsHash);
+        log.Write();
 
         // Standardised targets of every entry live on the device once; batches index into them.
         using var allTargets = tensor(data.Labels.SelectMany((row, i) => row.Select((v, t) => double.IsNaN(v) ? float.NaN : scaler.Standardize(v, t))).ToArray(),
             [data.Entries.Count, data.Targets.Count], device: device);
-        var planRng = new Random(options.Seed);
-        int batchesPerEpoch = (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
-        observer.Start(state.NextEpoch, options.Epochs, batchesPerEpoch);
+        var epochTraining = new EpochTraining(model, optimizer, baseRates, model.parameters().Where(p => p.requires_grad).ToArray(), samples,
+            samples.Select(sample => sample.Size).ToArray(), trainIdx, allTargets, options, device, observer);
+        observer.Start(state.NextEpoch, options.Epochs, epochTraining.BatchesPerEpoch);
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds; // training time of earlier sessions of this run
-        bool timeLimited = false, stoppedEarly = false;
+        bool timeLimited = false;
         int epoch = state.NextEpoch;
         // A run killed after the checkpoint of the epoch that ended it early is finished, as it would have been.
-        if (options.Patience > 0 && state.BestEpoch > 0 && epoch - state.BestEpoch >= options.Patience && epoch < options.Epochs)
-            stoppedEarly = true;
+        bool stoppedEarly = PatienceRunOut(options, state, epoch);
         for (; !stoppedEarly && epoch < options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
-            long epochSeed = unchecked(options.Seed * 1_000_003L + epoch);
-            manual_seed(epochSeed);
-            var rng = new Random(unchecked((int)(epochSeed ^ (epochSeed >> 32))));
-            var batches = Batching.Plan(trainIdx, sizes, options.BatchSize, rng, options.BucketBySize);
-            model.train();
-            using var lossSum = zeros(1, dtype: float64, device: device);
-            double lr = 0;
-            for (int b = 0; b < batches.Count; b++)
+            var (trainLoss, lr) = epochTraining.Run(epoch);
+            // A non-finite loss ruins the weights; a labelled validation set whose MAE is not finite means the network's
+            // outputs overflowed although the loss did not. Either way the epoch is logged, and best.ct and last.ct of
+            // the last good one are kept.
+            var valMetrics = double.IsFinite(trainLoss) ? Metrics(validation.Predict(scaler), valIdx, data) : null;
+            if (DivergenceOf(trainLoss, valMetrics, data) is { } what)
             {
-                using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
-                using var scope = NewDisposeScope();
-                // The rate of a step is the schedule at the position reached after it (so warm-up never takes a step at 0).
-                double factor = LearningRateSchedule.Factor(options, epoch, (b + 1.0) / batches.Count);
-                int g = 0;
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
-                lr = options.LearningRate * factor;
-                var idx = batches[b];
-                var loss = Step(model, optimizer, trainable, samples, idx, allTargets, options, device, rng);
-                lossSum.add_(loss.detach().to(float64));
-                observer.BatchDone();
-            }
-            double trainLoss = lossSum.item<double>() / Math.Max(1, batches.Count); // the epoch's one synchronisation
-            if (!double.IsFinite(trainLoss))
-            {
-                // The weights are ruined: log the epoch, but keep best.ct and last.ct of the last good one.
-                log.Add(LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
-                    data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)));
-                WriteLog();
+                log.Add(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
+                    valMetrics?.Select(m => m.Mae).ToArray() ?? data.Targets.Select(_ => double.NaN).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds));
+                log.Write();
                 optimizer.Dispose();
-                throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, TrainingDivergedError.LossNotFinite);
+                throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1, what);
             }
 
-            var valMetrics = Metrics(validation.Predict(scaler), valIdx, data);
-            // A labelled validation set whose MAE is not finite: the network's outputs overflowed although the loss did not.
-            int broken = Array.FindIndex(valMetrics, m => m.Count > 0 && !double.IsFinite(m.Mae));
-            if (broken >= 0)
-            {
-                log.Add(LogLine(new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss,
-                    valMetrics.Select(m => m.Mae).ToArray(), double.NaN, false, epochClock.Elapsed.TotalSeconds)));
-                WriteLog();
-                optimizer.Dispose();
-                throw Diverged(dir, data, samples, scaler, device, options, state, epoch + 1,
-                    $"validation MAE of '{data.Targets[broken]}' is not finite");
-            }
-            double score = Score(valMetrics, scaler, options.Selection);
+            double score = Score(valMetrics!, scaler, options.Selection);
             // The first epoch is always kept (so best.ct exists even when validation gives no number).
             bool best = state.BestEpoch == 0 || score < state.BestScore || (double.IsNaN(state.BestScore) && !double.IsNaN(score));
             double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
-            if (best) ModelFile.Save(bestPath, model, info with { Epoch = epoch + 1 });
-            var record = new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss, valMetrics.Select(m => m.Mae).ToArray(), score, best,
+            if (best) ModelFile.Save(Path.Combine(dir, BestFile), model, info with { Epoch = epoch + 1 });
+            var record = new EpochRecord(epoch + 1, options.Epochs, lr, trainLoss, valMetrics!.Select(m => m.Mae).ToArray(), score, best,
                 epochClock.Elapsed.TotalSeconds);
-            log.Add(LogLine(record));
-            state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash, log.ToArray());
-            SaveCheckpoint(lastPath, model, info with { Epoch = epoch + 1 }, optimizer, state);
+            log.Add(record);
+            state = new LoopState(epoch + 1, best ? score : state.BestScore, best ? epoch + 1 : state.BestEpoch, elapsed, optionsHash, log.Rows.ToArray());
+            SaveCheckpoint(Path.Combine(dir, LastFile), model, info with { Epoch = epoch + 1 }, optimizer, state);
             if (FaultInjection.Enabled) FaultInjection.At("checkpoint-saved");
-            WriteLog();
+            log.Write();
             observer.EpochDone(record);
             if (FaultInjection.Enabled) FaultInjection.At("epoch-written");
-            if (options.Patience > 0 && epoch + 1 - state.BestEpoch >= options.Patience && epoch + 1 < options.Epochs)
+            if (PatienceRunOut(options, state, epoch + 1))
             {
                 stoppedEarly = true;
                 observer.Message($"validation has not improved for {options.Patience} epochs: stopping after epoch {epoch + 1} (best {state.BestEpoch})");
@@ -236,6 +171,104 @@ public static class Trainer
         }
         optimizer.Dispose();
         return Finish(dir, data, samples, scaler, device, options, state, timeLimited, stoppedEarly, epoch, model);
+    }
+
+    /// <summary>What the model file records about the run besides its weights.</summary>
+    private static ModelInfo DescribeModel(TrainableModel model, LabelledData data, TrainingOptions options, TargetScaler scaler, int[] trainIdx) => new()
+    {
+        Kind = model.Kind, Config = model.Config, Targets = data.Targets.ToArray(), TargetMean = scaler.Mean, TargetStd = scaler.Std,
+        TrainedElements = trainIdx.SelectMany(i => model.ElementsUsedBy(data.Entries[i])).Distinct().Order().ToArray(),
+        DataHash = data.DataHash, DataSource = PortableSources(data.Source), Seed = options.Seed,
+    };
+
+    /// <summary>
+    /// A new run writes its description; a resumed one loads its checkpoint (weights, optimizer, loop state) and the log
+    /// rows up to it. A run stopped before its first checkpoint starts again from its first epoch.
+    /// </summary>
+    private static (LoopState State, EpochLog Log) StartOrResume(TrainableModel model, LabelledData data, TrainingOptions options, RunSettings run,
+        ITrainingObserver observer, Device device, TargetScaler scaler, OptimizerHelper optimizer, string optionsHash)
+    {
+        string dir = run.Directory, lastPath = Path.Combine(dir, LastFile), logPath = Path.Combine(dir, LogFile);
+        var log = new EpochLog(logPath, LogHeader(data.Targets));
+        bool resume = run.Resume;
+        if (resume && !File.Exists(lastPath) && File.Exists(Path.Combine(dir, ConfigFile)))
+        {
+            // Stopped before its first checkpoint: the run starts again from its first epoch (as it began).
+            observer.Message($"{dir} has no checkpoint yet: starting from the first epoch");
+            resume = false;
+        }
+        if (!resume)
+        {
+            WriteRunDescription(dir, model, data, options, run, device, scaler);
+            return (new LoopState(0, double.PositiveInfinity, 0, 0, optionsHash), log);
+        }
+        var state = LoadCheckpoint(lastPath, model, optimizer, optionsHash);
+        observer.Message(state.NextEpoch < options.Epochs
+            ? $"resuming {dir} at epoch {state.NextEpoch + 1} of {options.Epochs}"
+            : $"all {options.Epochs} epochs of {dir} were trained: evaluating the best epoch ({state.BestEpoch})");
+        log.Rows.AddRange((IEnumerable<string>?)state.Log ?? LoggedRows(logPath, state.NextEpoch));
+        return (state, log);
+    }
+
+    /// <summary>Why an epoch diverged (a non-finite training loss or validation MAE), or null when it did not.</summary>
+    private static string? DivergenceOf(double trainLoss, TargetMetrics[]? valMetrics, LabelledData data)
+    {
+        if (!double.IsFinite(trainLoss)) return TrainingDivergedError.LossNotFinite;
+        int broken = Array.FindIndex(valMetrics!, m => m.Count > 0 && !double.IsFinite(m.Mae));
+        return broken >= 0 ? $"validation MAE of '{data.Targets[broken]}' is not finite" : null;
+    }
+
+    /// <summary>Early stopping: validation has not improved for <see cref="TrainingOptions.Patience"/> epochs before the last.</summary>
+    private static bool PatienceRunOut(TrainingOptions options, LoopState state, int epochsDone) =>
+        options.Patience > 0 && state.BestEpoch > 0 && epochsDone - state.BestEpoch >= options.Patience && epochsDone < options.Epochs;
+
+    /// <summary>
+    /// The training steps of one epoch: torch and the shuffling/augmentation generator re-seeded from (seed, epoch),
+    /// batches planned, and each step taken at the learning rate the schedule gives its position.
+    /// </summary>
+    private sealed class EpochTraining(TrainableModel model, OptimizerHelper optimizer, double[] baseRates, Parameter[] trainable,
+        IReadOnlyList<ISample> samples, int[] sizes, int[] trainIdx, Tensor allTargets, TrainingOptions options, Device device, ITrainingObserver observer)
+    {
+        public int BatchesPerEpoch => (trainIdx.Length + options.BatchSize - 1) / options.BatchSize;
+
+        /// <summary>Trains one epoch; returns its mean training loss and the learning rate of its last step.</summary>
+        public (double TrainLoss, double LearningRate) Run(int epoch)
+        {
+            long epochSeed = unchecked(options.Seed * 1_000_003L + epoch);
+            manual_seed(epochSeed);
+            var rng = new Random(unchecked((int)(epochSeed ^ (epochSeed >> 32))));
+            var batches = Batching.Plan(trainIdx, sizes, options.BatchSize, rng, options.BucketBySize);
+            model.train();
+            using var lossSum = zeros(1, dtype: float64, device: device);
+            double lr = 0;
+            for (int b = 0; b < batches.Count; b++)
+            {
+                using var pause = FinalizerPause.Enter(); // see FinalizerPause: TorchSharp's scalars must outlive the step
+                using var scope = NewDisposeScope();
+                // The rate of a step is the schedule at the position reached after it (so warm-up never takes a step at 0).
+                double factor = LearningRateSchedule.Factor(options, epoch, (b + 1.0) / batches.Count);
+                int g = 0;
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRates[g++] * factor;
+                lr = options.LearningRate * factor;
+                var loss = Step(model, optimizer, trainable, samples, batches[b], allTargets, options, device, rng);
+                lossSum.add_(loss.detach().to(float64));
+                observer.BatchDone();
+            }
+            return (lossSum.item<double>() / Math.Max(1, batches.Count), lr); // the epoch's one synchronisation
+        }
+    }
+
+    /// <summary>
+    /// log.csv: rewritten whole (atomically) after every checkpoint, so it is never half-written and its rows are the
+    /// checkpoint's.
+    /// </summary>
+    private sealed class EpochLog(string path, string header)
+    {
+        public List<string> Rows { get; } = [];
+
+        public void Add(EpochRecord record) => Rows.Add(LogLine(record));
+
+        public void Write() => AtomicFile.WriteAllText(path, string.Concat(Rows.Prepend(header).Select(l => l + "\n")));
     }
 
     /// <summary>Predictions in the targets' own units for <paramref name="indices"/> (eval mode, no augmentation).</summary>
