@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -136,7 +137,7 @@ public static class ModelFile
             finally { set_default_device(previous); }
         }
         if (bytes > weightBytes)
-            throw new InputError($"{InfoEntry} describes {bytes / 1e6:0.#} MB of weights but {WeightsEntry} holds {weightBytes / 1e6:0.#} MB (damaged or inconsistent file)", path);
+            throw new InputError(string.Create(CultureInfo.InvariantCulture, $"{InfoEntry} describes {bytes:N0} bytes of weights but {WeightsEntry} holds {weightBytes:N0} (damaged or inconsistent file)"), path);
     }
 
     private static IEnumerable<(string Name, double Value)> Numbers(JsonNode? node, string name)

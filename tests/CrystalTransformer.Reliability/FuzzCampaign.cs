@@ -9,6 +9,7 @@ using CrystalTransformer.Models.GraphNetworks;
 using CrystalTransformer.Models.Uae;
 using CrystalTransformer.Structures;
 using CrystalTransformer.Training;
+using Microsoft.Data.Sqlite;
 using static TorchSharp.torch;
 
 namespace CrystalTransformer.Reliability;
@@ -57,7 +58,7 @@ public sealed class FuzzReport
 }
 
 /// <summary>
-/// Seeded mutation fuzzing of every reader (CIF, POSCAR, extxyz, CSV with a cif column), of the whole prediction path
+/// Seeded mutation fuzzing of every reader (CIF, POSCAR, extxyz, CSV with a cif column, pymatgen JSON, ASE database), of the whole prediction path
 /// (a mutated structure file read, checked, turned into a graph and through CGCNN, MEGNet and ALIGNN networks), of model
 /// files, element-table files and PyTorch checkpoints. Each input must be accepted or refused with a one-line
 /// <see cref="InputError"/> naming its file (for prediction: an error row); anything else is a crash, and a case taking
@@ -66,7 +67,8 @@ public sealed class FuzzReport
 /// </summary>
 public sealed class FuzzCampaign : IDisposable
 {
-    private sealed record Sample(string Name, string Format, string Text);
+    /// <summary>A good input: text, or the bytes of a binary format (an ASE database) mutated as bytes.</summary>
+    private sealed record Sample(string Name, string Format, string Text, byte[]? Bytes = null);
 
     private readonly FuzzOptions _o;
     private readonly string _dir;
@@ -79,7 +81,7 @@ public sealed class FuzzCampaign : IDisposable
     // Targets in proportion: every reader, the prediction path most, then model, table and checkpoint files.
     private static readonly (string Target, int Weight)[] Targets =
     [
-        ("read:cif", 3), ("read:poscar", 3), ("read:extxyz", 2), ("read:csv", 1), ("predict", 6), ("model-file", 2), ("table-file", 2), ("checkpoint", 1),
+        ("read:cif", 3), ("read:poscar", 3), ("read:extxyz", 2), ("read:csv", 1), ("read:json", 1), ("read:ase-db", 1), ("predict", 6), ("model-file", 2), ("table-file", 2), ("checkpoint", 1),
     ];
 
     public FuzzCampaign(FuzzOptions options)
@@ -134,9 +136,32 @@ public sealed class FuzzCampaign : IDisposable
         var nomad = StructureIO.ReadLazy(BuiltInData.PathOf("nomad2018", "train.extxyz.gz")).Take(300).ToList();
         for (int k = 0; k < 10; k++)
             samples.Add(new Sample($"nomad{k}.extxyz", "extxyz", Write("extxyz", Enumerable.Range(0, 3).Select(j => nomad[(k * 3 + j) * 7 % nomad.Count]).ToArray())));
+        // pymatgen JSON (a structure, a list, an id → record map) and an ASE database, from the readers' reference fixtures.
+        string userFormats = Path.Combine(AppContext.BaseDirectory, "fuzz-samples");
+        foreach (var name in new[] { "structure.json", "structures.json", "records.json" })
+            samples.Add(new Sample(name, "json", File.ReadAllText(Path.Combine(userFormats, name))));
+        samples.Add(new Sample("structures.db", "ase-db", "", AseDatabaseOfCrystals(Path.Combine(userFormats, "structures.db"))));
         for (int k = 0; k < 3; k++)
             samples.Add(new Sample($"rows{k}.csv", "csv", Write("csv", perov5.Skip(k * 5).Take(5).Select(s => s.WithLabels(new Dictionary<string, double> { ["y"] = 1.5 })).ToArray())));
         return samples;
+    }
+
+    /// <summary>The fixture database without its molecule row (kept there to test refusal), so unmutated it reads.</summary>
+    private static byte[] AseDatabaseOfCrystals(string fixture)
+    {
+        string copy = Path.Combine(Directory.CreateTempSubdirectory("ct-fuzz-db-").FullName, "crystals.db");
+        File.Copy(fixture, copy);
+        using (var db = new SqliteConnection($"Data Source={copy};Pooling=False"))
+        {
+            db.Open();
+            using var delete = db.CreateCommand();
+            delete.CommandText = string.Join(' ', new[] { "species", "keys", "text_key_values", "number_key_values" }
+                .Select(t => $"DELETE FROM {t} WHERE id IN (SELECT id FROM systems WHERE pbc = 0);")) + " DELETE FROM systems WHERE pbc = 0; VACUUM;";
+            delete.ExecuteNonQuery();
+        }
+        var bytes = File.ReadAllBytes(copy);
+        Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
+        return bytes;
     }
 
     private static string Write(string format, IReadOnlyList<Structure> structures)
@@ -320,10 +345,18 @@ public sealed class FuzzCampaign : IDisposable
     /// <summary>Writes a mutated sample under a name that makes StructureIO detect the format one way or another.</summary>
     private static (string Path, string How) StructureFile(Sample sample, Random rng, string dir)
     {
-        var (mutation, text) = Mutations.Mutate(sample.Text, rng);
-        string ext = sample.Format switch { "poscar" => ".vasp", "extxyz" => ".extxyz", "csv" => ".csv", _ => ".cif" };
-        var (encoding, bytes) = Mutations.Encode(text, rng);
-        string how = $"{mutation}:{encoding}";
+        string ext = sample.Format switch { "poscar" => ".vasp", "extxyz" => ".extxyz", "csv" => ".csv", "json" => ".json", "ase-db" => ".db", _ => ".cif" };
+        string how;
+        byte[] bytes;
+        if (sample.Bytes is not null)
+            (how, bytes) = Mutations.MutateBytes(sample.Bytes, rng);
+        else
+        {
+            var (mutation, text) = Mutations.Mutate(sample.Text, rng);
+            string encoding;
+            (encoding, bytes) = Mutations.Encode(text, rng);
+            how = $"{mutation}:{encoding}";
+        }
         string Write(string name, byte[] content)
         {
             string path = Path.Combine(dir, name);
@@ -337,7 +370,7 @@ public sealed class FuzzCampaign : IDisposable
                 var gz = Mutations.Gzip(bytes);
                 for (int n = rng.Next(1, 6); n > 0 && gz.Length > 0; n--) gz[rng.Next(gz.Length)] ^= (byte)(1 << rng.Next(8));
                 return (Write($"in{ext}.gz", gz), how + ":corrupt-gzip");
-            case 2 when sample.Format != "csv": return (Write(sample.Format == "poscar" ? "CONTCAR" : "in.dat", bytes), how + ":sniffed");
+            case 2 when sample.Format is not ("csv" or "json"): return (Write(sample.Format == "poscar" ? "CONTCAR" : "in.dat", bytes), how + ":sniffed");
             default: return (Write($"in{ext}", bytes), how);
         }
     }
