@@ -30,6 +30,12 @@ public sealed record ReadOptions
     public long MaxTextLength { get; init; } = 256L << 20;
 
     /// <summary>
+    /// Largest size a gzip-compressed binary input (an ASE database) may inflate to, in bytes: it is decompressed into a
+    /// temporary file first, so a gzip bomb is refused before it fills the disk.
+    /// </summary>
+    public long MaxBinaryBytes { get; init; } = 4L << 30;
+
+    /// <summary>
     /// Most sites one structure may have (after CIF symmetry expansion); larger structures are refused before their sites
     /// are built, so reading stays within bounded memory (about 0.5 GB for a million sites).
     /// </summary>

@@ -100,7 +100,16 @@ public static class StructureIO
         {
             using (var input = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
             using (var output = File.Create(temp))
-                input.CopyTo(output);
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                for (int n; (n = input.Read(buffer)) > 0;)
+                {
+                    if ((total += n) > options.MaxBinaryBytes)
+                        throw new InputError($"decompresses to more than {TextInput.FormatSize(options.MaxBinaryBytes)}B (ReadOptions.MaxBinaryBytes)", path);
+                    output.Write(buffer, 0, n);
+                }
+            }
             foreach (var s in format.ReadFile(temp, path, options)) yield return s;
         }
         finally

@@ -131,6 +131,11 @@ public class UserFormatsReferenceTests
         using (var output = new GZipStream(File.Create(gz), CompressionLevel.Fastest))
             output.Write(File.ReadAllBytes(copy));
         Assert.Equal(7, StructureIO.Read(gz).Count);
+
+        // A database that inflates past the cap (a gzip bomb) is refused while it is being decompressed; no copy is left.
+        var bomb = Assert.Throws<InputError>(() => StructureIO.Read(gz, ReadOptions.Default with { MaxBinaryBytes = 4096 }));
+        Assert.Equal($"{gz}: decompresses to more than 4 kB (ReadOptions.MaxBinaryBytes)", bomb.Message);
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"ct-{Environment.ProcessId}-*.db"));
     }
 
     [Fact]
