@@ -138,9 +138,9 @@ public sealed class LimitsBenchmark : IBenchmark
 
     private static void WriteMillionAtomPoscar(string path, int n)
     {
-        double a = 3.35 * n;
+        double a = 3.0 * n;
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        w.Write(string.Create(CultureInfo.InvariantCulture, $"Po {n}x{n}x{n}\n1.0\n{a} 0 0\n0 {a} 0\n0 0 {a}\nPo\n{n * n * n}\nDirect\n"));
+        w.Write(string.Create(CultureInfo.InvariantCulture, $"Na {n}x{n}x{n}\n1.0\n{a} 0 0\n0 {a} 0\n0 0 {a}\nNa\n{n * n * n}\nDirect\n"));
         for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
         for (int k = 0; k < n; k++)
