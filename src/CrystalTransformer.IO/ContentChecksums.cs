@@ -38,6 +38,7 @@ public static class ContentChecksums
         string sums = Path.Combine(folder, FolderFile);
         if (!File.Exists(sums)) return;
         int line = 0;
+        var listedAt = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var raw in File.ReadLines(sums))
         {
             line++;
@@ -47,6 +48,8 @@ public static class ContentChecksums
             string expected = raw[..64], name = raw[66..].TrimStart('*');
             if (name.Contains('/') || name.Contains('\\') || name is "." or "..")
                 throw new InputError($"lists '{name}', which is not a file of this folder", sums, line);
+            // sha256sum lists a file once; a repeated name is a damaged list (and hashing it again per line would not end).
+            if (!listedAt.TryAdd(name, line)) throw new InputError($"lists {name} twice (lines {listedAt[name]} and {line}): damaged file", sums, line);
             string path = Path.Combine(folder, name);
             if (!File.Exists(path)) throw new InputError($"lists {name}, which is missing (damaged or incomplete copy)", sums, line);
             if (!Sha256(path).Equals(expected, StringComparison.OrdinalIgnoreCase))

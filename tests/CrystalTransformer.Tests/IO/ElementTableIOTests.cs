@@ -210,7 +210,13 @@ public sealed class ElementTableIOTests : IDisposable
         ElementTableIO.WriteUaeFolder(t, dir);
         File.WriteAllText(Path.Combine(dir, "untrained.txt"), "O\n");
         Assert.Contains("untrained.txt: content does not match its sha256", Assert.Throws<InputError>(() => ElementTableIO.Load(dir)).Message);
-        File.Delete(Path.Combine(dir, "SHA256SUMS")); // edited by hand: what the files say is checked next
+        // A list that repeats a file (a damaged SHA256SUMS; fuzzing found 50,000 repeats) is refused at the repeat, not hashed per line.
+        string sums = Path.Combine(dir, "SHA256SUMS");
+        string original = File.ReadAllText(sums);
+        string uaeLine = original.Split('\n').First(l => l.EndsWith("  uae.csv", StringComparison.Ordinal));
+        File.WriteAllText(sums, uaeLine + "\n" + string.Concat(Enumerable.Repeat(uaeLine + "\n", 50_000)));
+        Assert.EndsWith("SHA256SUMS:2: lists uae.csv twice (lines 1 and 2): damaged file", Assert.Throws<InputError>(() => ElementTableIO.Load(dir)).Message);
+        File.Delete(sums); // edited by hand: what the files say is checked next
         Assert.Contains("which atom_init.json lacks or untrained.txt marks untrained",
             Assert.Throws<InputError>(() => ElementTableIO.Load(dir)).Message);
         File.WriteAllText(Path.Combine(dir, "untrained.txt"), "Qq\n");
