@@ -61,7 +61,7 @@ public static class AnalyzeBenchmark
         for (int i = 0; i < map.GetLength(0); i++) { map[i, 0] = pca.Scores[i, 0]; map[i, 1] = pca.Scores[i, 1]; }
         Trustworthiness.Compute(x, map, 5);
         ClusterScan.Run(x);
-        return EmbeddingAnalyzer.ReversePrediction(t.Name, raw, t.Trained, options).Average(r => r.R2);
+        return TableStatistics.ReversePrediction(t.Name, raw, t.Trained, options).Average(r => r.R2);
     }
 }
 

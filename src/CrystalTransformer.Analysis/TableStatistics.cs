@@ -11,7 +11,7 @@ internal sealed record ViolinSet(string Dataset, string Property, string Label, 
 internal sealed record CompoundView(List<CompoundGroupRow> Groups, List<CompoundSummary> Summaries, List<ViolinSet> Violins);
 
 /// <summary>The statistics of one element table against elemental properties and compound data.</summary>
-internal static class TableStatistics
+public static class TableStatistics
 {
     internal static List<CorrelationRow> Correlations(double[,] raw, PcaResult pca, IReadOnlyList<Element> elements, ElementTable table, IReadOnlyList<string> properties)
     {
@@ -31,7 +31,7 @@ internal static class TableStatistics
     /// Ridge "reverse prediction" of every property from the raw vectors: elements in order of Z that have the property,
     /// element i in fold i mod Folds; properties with the same set of elements share each fold's decomposition.
     /// </summary>
-    internal static List<ReverseRow> ReversePrediction(string name, double[,] raw, IReadOnlyList<Element> elements, AnalysisOptions options)
+    public static List<ReverseRow> ReversePrediction(string name, double[,] raw, IReadOnlyList<Element> elements, AnalysisOptions options)
     {
         var byMask = new Dictionary<string, List<(string Property, double[] Values)>>();
         foreach (var p in options.Properties)
