@@ -195,6 +195,7 @@ public static class PymatgenJsonReader
         var occupants = new List<Occupant>();
         foreach (var sp in species.EnumerateArray())
         {
+            if (sp.ValueKind != JsonValueKind.Object) throw new InputError($"a species that is not an object ({sp.ValueKind.ToString().ToLowerInvariant()})");
             if (!sp.TryGetProperty("element", out var el) || el.ValueKind != JsonValueKind.String) throw new InputError("a species without 'element'");
             string symbol = el.GetString()!;
             if (!PeriodicTable.TryGet(symbol, out var element)) throw new InputError($"unknown element '{symbol}'");

@@ -164,6 +164,12 @@ public class UserFormatsReferenceTests
         e = Assert.Throws<InputError>(() => StructureIO.Read(molecule));
         Assert.Equal($"{molecule}: the structure has no 'lattice' (a Molecule, or not a pymatgen Structure)", e.Message);
 
+        // A value of the wrong JSON type where an object belongs (found by fuzzing: a line swapped into a species list).
+        string numberSpecies = Path.Combine(dir, "number-species.json");
+        File.WriteAllText(numberSpecies, "{\"lattice\": {\"matrix\": [[4, 0, 0], [0, 4, 0], [0, 0, 4]]}, \"sites\": [{\"species\": [1], \"abc\": [0, 0, 0]}]}");
+        e = Assert.Throws<InputError>(() => StructureIO.Read(numberSpecies));
+        Assert.Equal($"{numberSpecies}: site 1: a species that is not an object (number)", e.Message);
+
         string aseJson = Path.Combine(dir, "ase.json");
         File.WriteAllText(aseJson, "{\"1\": {\"numbers\": [1]}, \"ids\": [1], \"nextid\": 2}");
         Assert.Contains("an ASE JSON database", Assert.Throws<InputError>(() => StructureIO.Read(aseJson)).Message);
