@@ -17,7 +17,8 @@ namespace CrystalTransformer.Bench;
 /// <c>--profile</c> adds a breakdown of one step (forward, backward, optimizer; the line-graph operations one by one at
 /// the batch's sizes). <c>--memory DATA</c> instead trains a few batches of 64 (with the default 4 GB batch-memory
 /// budget) in a child process per implementation and prints the peak resident memory (VmHWM).
-/// usage: alignn-step [--threads 2] [--batch 64] [--steps 3] [--rounds 3] [--data perov5] [--profile] [--memory nomad2018 [--batches 4]]
+/// usage: alignn-step [--threads 2] [--batch 64] [--steps 3] [--rounds 3] [--data perov5] [--profile]
+///        alignn-step --memory nomad2018 [--batches 4] [--implementations plain,shipped]
 /// </summary>
 public sealed class AlignnStepBenchmark : IBenchmark
 {
@@ -29,6 +30,7 @@ public sealed class AlignnStepBenchmark : IBenchmark
         int threads = 2, batchSize = 64, steps = 3, rounds = 3, batches = 4;
         string data = "perov5";
         string? memory = null, memoryCase = null;
+        string[] implementations = ["plain", "shipped"];
         bool profile = false;
         for (int k = 0; k < args.Length; k++)
         {
@@ -43,12 +45,13 @@ public sealed class AlignnStepBenchmark : IBenchmark
                 case "--profile": profile = true; break;
                 case "--memory": memory = args[++k]; break;
                 case "--memory-case": memoryCase = args[++k]; break;
+                case "--implementations": implementations = args[++k].Split(','); break;
                 default: throw new CrystalTransformer.Structures.InputError($"alignn-step: unknown option '{args[k]}'");
             }
         }
         set_num_threads(threads);
         if (memoryCase is not null) return MemoryCase(memory!, memoryCase, threads, batches);
-        if (memory is not null) return Memory(memory, threads, batches);
+        if (memory is not null) return Memory(memory, threads, batches, implementations);
 
         var set = Load(data);
         var request = new TrainRequest { Model = AlignnModel.KindName, Data = data, Targets = set.Targets.ToArray(), Output = "unused" };
@@ -197,14 +200,20 @@ public sealed class AlignnStepBenchmark : IBenchmark
         Op("batch norm (training) [P,F]", t => F.batch_norm(t[0], rm, rv, t[1], t[2], true, 0.1, 1e-5), pairs, g1, b1);
         Op("silu [P,F]", t => F.silu(t[0]), pairs);
         Op("residual add [P,F]", t => t[0] + t[1], pairs, pairs);
+        var index = input.LineIndex();
+        var norm = nn.BatchNorm1d(f);
+        norm.train();
+        Op("fused: edge gate (gather, gate, aggregate)", t => { var (m, agg) = EdgeGate.Apply(t[0], t[1], t[2], t[3], index); return m + 0 * agg.sum(); },
+            nodes, nodes, pairs, nodes);
+        Op("fused: batch norm + SiLU + residual [P,F]", t => NormActivation.Apply(t[0], t[1], norm), pairs, pairs);
         Console.WriteLine($"line-graph operations at P = {p} pairs, E = {e} bonds, F = {f} (best of 3; ms forward / backward):");
         foreach (var (what, tf, tb) in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what,-44} {tf * 1000,7:0.0} / {tb * 1000,7:0.0}"));
     }
 
-    private int Memory(string data, int threads, int batches)
+    private int Memory(string data, int threads, int batches, string[] implementations)
     {
-        foreach (var c in new[] { "plain", "shipped" })
+        foreach (var c in implementations)
         {
             string host = Environment.ProcessPath!;
             var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true };

@@ -90,7 +90,9 @@ public sealed class AlignnModel : GraphModel
     /// <summary>
     /// Dominated by the line graph: about k² bond pairs per atom, each keeping some nine hidden-wide vectors per ALIGNN
     /// layer for the backward pass (measured on NOMAD-2018 with the defaults: ≈ 330 MB per 62-atom crystal, so a batch of
-    /// 64 such crystals needs ≈ 21 GB).
+    /// 64 such crystals needs ≈ 21 GB). Measured with the plain formula; the fused CPU kernels keep fewer (a NOMAD batch
+    /// of 64 in parts of this estimate's 4 GB peaks at about 3 GB resident instead of 8), but the estimate is kept, so
+    /// batches split into the same parts as before and training gives the same numbers.
     /// </summary>
     public override double TrainingBytes(ISample sample)
     {

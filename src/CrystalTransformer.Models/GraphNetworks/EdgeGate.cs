@@ -99,24 +99,21 @@ public static class EdgeGate
 
     /// <summary>
     /// The gradients a backward call hands to the autograd engine: the engine takes its own reference when the call
-    /// returns, so these handles are released at the next call (or the next forward), not left to the finalizer.
+    /// returns, so these handles are released at the thread's next call (or next forward), not left to the finalizer.
+    /// Per thread: CPU backward passes run on the thread that started them, so another thread's training never
+    /// releases handles the engine has not taken yet.
     /// </summary>
     internal static class ReturnedGradients
     {
-        private static readonly List<Tensor> Held = [];
+        [ThreadStatic] private static List<Tensor>? _held;
 
-        public static void Hold(IEnumerable<Tensor> tensors)
-        {
-            lock (Held) Held.AddRange(tensors.Where(t => t is not null));
-        }
+        public static void Hold(IEnumerable<Tensor> tensors) => (_held ??= []).AddRange(tensors.Where(t => t is not null));
 
         public static void Release()
         {
-            lock (Held)
-            {
-                foreach (var t in Held) t.Dispose();
-                Held.Clear();
-            }
+            if (_held is null) return;
+            foreach (var t in _held) t.Dispose();
+            _held.Clear();
         }
     }
 
