@@ -90,7 +90,9 @@ public sealed class AlignnModel : GraphModel
     /// <summary>
     /// Dominated by the line graph: about k² bond pairs per atom, each keeping some nine hidden-wide vectors per ALIGNN
     /// layer for the backward pass (measured on NOMAD-2018 with the defaults: ≈ 330 MB per 62-atom crystal, so a batch of
-    /// 64 such crystals needs ≈ 21 GB).
+    /// 64 such crystals needs ≈ 21 GB). Measured with the plain formula; the fused CPU kernels keep fewer (a NOMAD batch
+    /// of 64 in parts of this estimate's 4 GB peaks at about 3 GB resident instead of 8), but the estimate is kept, so
+    /// batches split into the same parts as before and training gives the same numbers.
     /// </summary>
     public override double TrainingBytes(ISample sample)
     {
@@ -109,10 +111,14 @@ public sealed class AlignnModel : GraphModel
     {
         var g = (GraphInput)input;
         var x = F.silu(atom_norm.forward(elements.forward(g.ElementIndex)));
-        var y = edge_embedding.forward(Rbf(g.Distances, _edgeCenters));
+        EdgeGate.ReturnedGradients.Release();
+        Tensor? y = edge_embedding.forward(Rbf(g.Distances, _edgeCenters));
         Tensor? z = alignn_layers.Count > 0 ? angle_embedding.forward(Rbf(g.AngleCosines!, _angleCenters)) : null;
-        foreach (var layer in alignn_layers) (x, y, z) = layer.Forward(x, y, z!, g);
-        foreach (var layer in gcn_layers) (x, y) = layer.Forward(x, y, g.EdgeSource, g.EdgeTarget, g.NodeCount);
+        // The bond-pair features of the last ALIGNN layer and the bond features of the last convolution are never read.
+        for (int l = 0; l < alignn_layers.Count; l++)
+            (x, y, z) = alignn_layers[l].Forward(x, y!, z!, g, pairsUsed: l + 1 < alignn_layers.Count);
+        for (int l = 0; l < gcn_layers.Count; l++)
+            (x, y) = gcn_layers[l].Forward(x, y!, g.EdgeSource, g.EdgeTarget, g.NodeCount, g.EdgeIndex, edgesUsed: l + 1 < gcn_layers.Count);
         return fc.forward(MeanPool(x, g));
     }
 
@@ -143,19 +149,54 @@ public sealed class AlignnModel : GraphModel
 
         /// <param name="nodes">[N, F] node features.</param>
         /// <param name="edges">[E, F] edge features.</param>
-        public (Tensor Nodes, Tensor Edges) Forward(Tensor nodes, Tensor edges, Tensor source, Tensor target, long nodeCount)
+        /// <param name="index">The edges on the host, for the fused CPU kernel (<see cref="EdgeGate"/>).</param>
+        /// <param name="edgesUsed">
+        /// False when the caller never reads the new edge features: they are then not computed (null), but in training
+        /// the edge batch norm's running statistics are still updated, as its forward would.
+        /// </param>
+        public (Tensor Nodes, Tensor? Edges) Forward(Tensor nodes, Tensor edges, Tensor source, Tensor target, long nodeCount,
+            Func<GraphIndex> index, bool edgesUsed = true)
         {
             // Edge-sized temporaries are released when the layer ends (autograd keeps what it needs), not when the batch does.
             using var scope = NewDisposeScope();
-            var m = src_gate.forward(nodes).index_select(0, source) + dst_gate.forward(nodes).index_select(0, target) + edge_gate.forward(edges);
-            var sigma = m.sigmoid();
-            var weighted = Segments.Sum(dst_update.forward(nodes).index_select(0, source) * sigma, target, nodeCount);
-            var norm = Segments.Sum(sigma, target, nodeCount);
-            var x = src_update.forward(nodes) + weighted / (norm + 1e-6);
-            x = F.silu(bn_nodes.forward(x));
-            var y = F.silu(bn_edges.forward(m));
-            var (outNodes, outEdges) = _residual ? (nodes + x, edges + y) : (x, y);
-            return (outNodes.MoveToOuterDisposeScope(), outEdges.MoveToOuterDisposeScope());
+            Tensor m, aggregate;
+            if (EdgeGate.Supported(nodes) && EdgeGate.Supported(edges))
+            {
+                (m, aggregate) = EdgeGate.Apply(src_gate.forward(nodes), dst_gate.forward(nodes), edge_gate.forward(edges), dst_update.forward(nodes), index());
+            }
+            else
+            {
+                m = src_gate.forward(nodes).index_select(0, source) + dst_gate.forward(nodes).index_select(0, target) + edge_gate.forward(edges);
+                var sigma = m.sigmoid();
+                var weighted = Segments.Sum(dst_update.forward(nodes).index_select(0, source) * sigma, target, nodeCount);
+                aggregate = weighted / (Segments.Sum(sigma, target, nodeCount) + 1e-6);
+            }
+            var outNodes = Update(nodes, src_update.forward(nodes) + aggregate, bn_nodes);
+            Tensor? outEdges = null;
+            if (edgesUsed) outEdges = Update(edges, m, bn_edges).MoveToOuterDisposeScope();
+            else UpdateRunningStatistics(bn_edges, m);
+            return (outNodes.MoveToOuterDisposeScope(), outEdges);
+        }
+
+        /// <summary>SiLU(BN(x)), added to <paramref name="input"/> in a residual convolution.</summary>
+        private Tensor Update(Tensor input, Tensor x, BatchNorm1d norm)
+        {
+            if (_residual && NormActivation.Supported(x, input, norm)) return NormActivation.Apply(x, input, norm);
+            var y = F.silu(norm.forward(x));
+            return _residual ? input + y : y;
+        }
+
+        /// <summary>What a training-mode forward of <paramref name="norm"/> on <paramref name="x"/> does to its buffers.</summary>
+        private static void UpdateRunningStatistics(BatchNorm1d norm, Tensor x)
+        {
+            if (!norm.training || norm.running_mean is null || norm.running_var is null) return;
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            double momentum = norm.momentum ?? 0.1;
+            var (variance, mean) = var_mean(x.detach(), [0L], unbiased: true);
+            norm.running_mean.mul_(1 - momentum).add_(mean, momentum);
+            norm.running_var.mul_(1 - momentum).add_(variance, momentum);
+            norm.num_batches_tracked?.add_(1);
         }
     }
 
@@ -172,10 +213,10 @@ public sealed class AlignnModel : GraphModel
             RegisterComponents();
         }
 
-        public (Tensor X, Tensor Y, Tensor Z) Forward(Tensor x, Tensor y, Tensor z, GraphInput g)
+        public (Tensor X, Tensor Y, Tensor? Z) Forward(Tensor x, Tensor y, Tensor z, GraphInput g, bool pairsUsed)
         {
-            var (xNew, m) = node_update.Forward(x, y, g.EdgeSource, g.EdgeTarget, g.NodeCount);
-            var (yNew, zNew) = edge_update.Forward(m, z, g.LineSource!, g.LineTarget!, g.EdgeCount);
+            var (xNew, m) = node_update.Forward(x, y, g.EdgeSource, g.EdgeTarget, g.NodeCount, g.EdgeIndex);
+            var (yNew, zNew) = edge_update.Forward(m!, z, g.LineSource!, g.LineTarget!, g.EdgeCount, g.LineIndex, pairsUsed);
             return (xNew, yNew, zNew);
         }
     }

@@ -57,6 +57,23 @@ public sealed class GraphInput : IBatch
     public int EdgeCount { get; init; }
     public int LineCount { get; init; }
 
+    private GraphIndex? _edgeIndex, _lineIndex;
+
+    /// <summary>The atom graph's edges on the host, grouped by endpoint (built on first use, for the fused CPU kernels).</summary>
+    public GraphIndex EdgeIndex() => _edgeIndex ??= GraphIndex.Build(NodeCount, Narrow(EdgeSource), Narrow(EdgeTarget));
+
+    /// <summary>The line graph's edges (bond pairs between bonds) on the host, grouped by endpoint (built on first use).</summary>
+    public GraphIndex LineIndex() => _lineIndex ??= GraphIndex.Build(EdgeCount,
+        Narrow(LineSource ?? throw new InvalidOperationException("the batch has no line graphs")), Narrow(LineTarget!));
+
+    private static int[] Narrow(Tensor index)
+    {
+        var wide = index.data<long>().ToArray(); // CPU tensors only, as the kernels
+        var narrow = new int[wide.Length];
+        for (int i = 0; i < wide.Length; i++) narrow[i] = checked((int)wide[i]);
+        return narrow;
+    }
+
     /// <summary>Copies a collated batch to <paramref name="device"/>.</summary>
     public static GraphInput Create(GraphBatch batch, GraphInputParts parts, Device device)
     {
