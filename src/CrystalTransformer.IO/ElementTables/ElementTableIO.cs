@@ -26,7 +26,7 @@ public static class ElementTableIO
         ["cgcnn92", "megnet16", "mat2vec", "magpie", "magpie_sc", "oliynyk", "oliynyk_sc", "skipatom", "matscholar", "cgnf", "xenonpy", "random_200"];
 
     /// <summary>ct-UAEs pretrained by <c>ct pretrain</c> and shipped in data/uae/NAME (a ct embed folder plus run metadata).</summary>
-    public static readonly IReadOnlyList<string> ShippedUaeNames = ["ct-uae-perov5-mt", "ct-uae-perov5-st", "ct-uae-perov5-paper", "ct-uae-mp"];
+    public static readonly IReadOnlyList<string> ShippedUaeNames = ["ct-uae-perov5-mt", "ct-uae-perov5-st", "ct-uae-perov5-paper", "ct-uae-mp", "ct-uae-multi"];
 
     /// <summary>File names inside a ct-UAE folder.</summary>
     public static class UaeFiles
@@ -338,6 +338,8 @@ public static class ElementTableIO
     public static void WriteUaeFolder(ElementTable table, string folder)
     {
         Directory.CreateDirectory(folder);
+        // Temporary files of a writer killed while it wrote this folder before (the run is continued with --resume).
+        TextFiles.CleanStaleIn(folder);
         WriteCsv(table, Path.Combine(folder, UaeFiles.Csv), trainedOnly: true);
         TextFiles.WriteAllTextAtomic(Path.Combine(folder, UaeFiles.Untrained),
             string.Concat(table.Untrained.Select(e => e.Symbol + "\n")));

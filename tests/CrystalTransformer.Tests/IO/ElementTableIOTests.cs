@@ -203,6 +203,19 @@ public sealed class ElementTableIOTests : IDisposable
     }
 
     [Fact]
+    public void WritingAUaeFolderRemovesTheTemporaryFilesOfAKilledWriter()
+    {
+        // Found by the kill campaign: ct pretrain killed while writing embedding/ left a temporary file behind for good.
+        string dir = Path.Combine(_dir, "uae-killed");
+        Directory.CreateDirectory(dir);
+        string stale = Path.Combine(dir, ".atom_init.json.999999999.5327ef5ae8ab43a39da9e39d392e0896.tmp");
+        File.WriteAllText(stale, "{ half");
+        ElementTableIO.WriteUaeFolder(ElementTable.Random(3, 2, maxZ: 10), dir);
+        Assert.False(File.Exists(stale));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+    }
+
+    [Fact]
     public void UaeFolderWhoseFilesDisagreeIsRejected()
     {
         var t = ElementTable.Random(3, 2, maxZ: 10);
