@@ -91,4 +91,15 @@ public static class CommonOptions
         if (warning is not null) Console.Error.WriteLine($"ct: warning: {warning}");
         return (runThreads, CheckDevice(runDevice));
     }
+
+    /// <summary>The values of an option parsed by <see cref="ParseEnum{T}"/>: "a, b or c".</summary>
+    public static string Choices<T>() where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        return $"{string.Join(", ", names[..^1])} or {names[^1]}";
+    }
+
+    public static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(value.Replace("-", "").Replace("_", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
+            : throw new UsageError($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }

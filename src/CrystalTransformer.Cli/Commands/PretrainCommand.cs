@@ -32,7 +32,7 @@ public static class PretrainCommand
         var batch = new Option<int?>("--batch-size") { Description = "batch size" };
         var lr = new Option<double?>("--lr") { Description = "learning rate" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
-        var schedule = new Option<string?>("--schedule") { Description = Choices<ScheduleKind>() };
+        var schedule = new Option<string?>("--schedule") { Description = CommonOptions.Choices<ScheduleKind>() };
         var warmup = new Option<double?>("--warmup") { Description = "linear warm-up epochs" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
@@ -82,10 +82,10 @@ public static class PretrainCommand
                     InputWidth = p.GetValue(inputWidth) ?? r.Model.InputWidth,
                     Dropout = p.GetValue(dropout) ?? r.Model.Dropout,
                     PreNorm = p.GetValue(norm) is { } n ? ParseNorm(n) : r.Model.PreNorm,
-                    Readout = p.GetValue(readout) is { } ro ? ParseEnum<Readout>(ro.Replace("-", ""), "--readout") : r.Model.Readout,
+                    Readout = p.GetValue(readout) is { } ro ? CommonOptions.ParseEnum<Readout>(ro.Replace("-", ""), "--readout") : r.Model.Readout,
                     Augmentation = p.GetValue(noAugment) ? AugmentationConfig.None : r.Model.Augmentation,
                     HeadLayers = p.GetValue(headLayers) is { } hl ? ParseWidths(hl, "--head-layers") : r.Model.HeadLayers,
-                    FractionEncoding = p.GetValue(fractionEncoding) is { } fe ? ParseEnum<FractionEncoding>(fe, "--fraction-encoding") : r.Model.FractionEncoding,
+                    FractionEncoding = p.GetValue(fractionEncoding) is { } fe ? CommonOptions.ParseEnum<FractionEncoding>(fe, "--fraction-encoding") : r.Model.FractionEncoding,
                 };
                 var t = r.Training;
                 var training = t with
@@ -93,12 +93,12 @@ public static class PretrainCommand
                     Epochs = p.GetValue(epochs) ?? r.DefaultEpochs,
                     BatchSize = p.GetValue(batch) ?? t.BatchSize,
                     LearningRate = p.GetValue(lr) ?? t.LearningRate,
-                    Optimizer = p.GetValue(optimizer) is { } o ? ParseEnum<OptimizerKind>(o, "--optimizer") : t.Optimizer,
-                    Schedule = p.GetValue(schedule) is { } s ? ParseEnum<ScheduleKind>(s, "--schedule") : t.Schedule,
+                    Optimizer = p.GetValue(optimizer) is { } o ? CommonOptions.ParseEnum<OptimizerKind>(o, "--optimizer") : t.Optimizer,
+                    Schedule = p.GetValue(schedule) is { } s ? CommonOptions.ParseEnum<ScheduleKind>(s, "--schedule") : t.Schedule,
                     WarmupEpochs = p.GetValue(warmup) ?? t.WarmupFor(p.GetValue(epochs) ?? r.DefaultEpochs),
                     WeightDecay = p.GetValue(weightDecay) ?? t.WeightDecay,
                     GradientClip = p.GetValue(clip) ?? t.GradientClip,
-                    Loss = p.GetValue(loss) is { } l ? ParseEnum<LossKind>(l, "--loss") : t.Loss,
+                    Loss = p.GetValue(loss) is { } l ? CommonOptions.ParseEnum<LossKind>(l, "--loss") : t.Loss,
                     Seed = p.GetValue(seed),
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
                     BucketBySize = p.GetValue(bucket) || t.BucketBySize,
@@ -110,19 +110,11 @@ public static class PretrainCommand
             }
             CommandRunner.DetailsDirectory = spec.Directory;
             var (runThreads, runDevice) = CommonOptions.RunSettings(p.GetValue(threads), p.GetValue(device), resumeDir);
-            var result = Run(spec, runThreads, runDevice, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
+            var result = TrainingProgress.Pretrain(spec, runThreads, runDevice, resumeDir is not null, TrainingProgress.Default(p.GetValue(quiet)));
             if (!p.GetValue(quiet)) Console.WriteLine(Summary(result, spec.Directory));
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Pretrains (the Training layer's <see cref="Pretraining.Run"/>) with progress on the terminal.</summary>
-    public static TrainingResult Run(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress)
-    {
-        var result = TrainingProgress.Run(progress, observer => Pretraining.Run(spec, threads, device, resume, observer));
-        TrainingCurveFile.Write(spec.Directory);
-        return result;
     }
 
     private static string Summary(TrainingResult r, string dir) =>
@@ -139,15 +131,4 @@ public static class PretrainCommand
     {
         "pre" => true, "post" => false, _ => throw new UsageError($"--norm must be pre or post, not '{v}'"),
     };
-
-    /// <summary>The values of an option parsed by <see cref="ParseEnum{T}"/>: "a, b or c".</summary>
-    public static string Choices<T>() where T : struct, Enum
-    {
-        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
-        return $"{string.Join(", ", names[..^1])} or {names[^1]}";
-    }
-
-    public static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(value.Replace("-", "").Replace("_", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
-            : throw new UsageError($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }

@@ -129,7 +129,7 @@ public static class ReproduceCommand
                 WarmupEpochs = recipe.Training.WarmupFor(recipe.DefaultEpochs),
             };
             var pretrain = new PretrainSpec(spec.DataSets, [.. spec.Targets], SplitSeed: 42, TrainSize: null, recipe.Name, recipe.Model, training, runDirectory);
-            PretrainCommand.Run(pretrain, threads, device, resume, progress);
+            TrainingProgress.Pretrain(pretrain, threads, device, resume, progress);
         }
     }
 }

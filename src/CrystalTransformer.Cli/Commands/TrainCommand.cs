@@ -34,7 +34,7 @@ public static class TrainCommand
         var initFrom = new Option<string?>("--init-from") { Description = "transformer: fine-tune a pretrained front-end, given as a model file (.ct), a run directory (its best.ct) or a shipped model's name; its architecture and every weight below the output heads are loaded, the heads start fresh for --targets" };
         var encoderLr = new Option<double?>("--encoder-lr") { Description = "with --init-from: learning rate of the pretrained layers, element table included (default: --lr)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adamw" };
-        var schedule = new Option<string?>("--schedule") { Description = PretrainCommand.Choices<ScheduleKind>() };
+        var schedule = new Option<string?>("--schedule") { Description = CommonOptions.Choices<ScheduleKind>() };
         var milestones = new Option<string?>("--milestones") { Description = $"multistep schedule: comma-separated epochs at which the rate is multiplied by 0.1 (default: {ModelKinds.Defaults(k => k.DefaultOptions(1).Schedule == ScheduleKind.MultiStep ? string.Join(",", k.DefaultOptions(1).Milestones) : null)})" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay" };
         var clip = new Option<double?>("--clip") { Description = "gradient-norm clip (0 = off)" };
@@ -86,15 +86,15 @@ public static class TrainCommand
                         (false, true) => false,
                         _ => null,
                     },
-                    MissingElements = PretrainCommand.ParseEnum<MissingElementPolicy>(p.GetValue(missing)!, "--missing-elements"),
+                    MissingElements = CommonOptions.ParseEnum<MissingElementPolicy>(p.GetValue(missing)!, "--missing-elements"),
                     MajoritySpecies = p.GetValue(majority),
                     TrainSize = p.GetValue(trainSize), SplitSeed = p.GetValue(splitSeed), Seed = p.GetValue(seed),
                     Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
-                    Optimizer = p.GetValue(optimizer) is { } o ? PretrainCommand.ParseEnum<OptimizerKind>(o, "--optimizer") : null,
-                    Schedule = p.GetValue(schedule) is { } s ? PretrainCommand.ParseEnum<ScheduleKind>(s, "--schedule") : null,
+                    Optimizer = p.GetValue(optimizer) is { } o ? CommonOptions.ParseEnum<OptimizerKind>(o, "--optimizer") : null,
+                    Schedule = p.GetValue(schedule) is { } s ? CommonOptions.ParseEnum<ScheduleKind>(s, "--schedule") : null,
                     Milestones = p.GetValue(milestones) is { } m ? ParseMilestones(m) : null,
                     WeightDecay = p.GetValue(weightDecay), GradientClip = p.GetValue(clip),
-                    Loss = p.GetValue(loss) is { } l ? PretrainCommand.ParseEnum<LossKind>(l, "--loss") : null,
+                    Loss = p.GetValue(loss) is { } l ? CommonOptions.ParseEnum<LossKind>(l, "--loss") : null,
                     MaxMinutes = p.GetValue(maxMinutes) ?? 0,
                     BatchMemoryGb = p.GetValue(batchMemory),
                     Architecture = ParseSettings(p.GetValue(set) ?? []),

@@ -30,6 +30,17 @@ public static class TrainingProgress
         }
     }
 
+    /// <summary>
+    /// Pretrains (the Training layer's <see cref="Pretraining.Run"/>) under the progress display and draws the run's curve:
+    /// what <c>ct pretrain</c> does, and <c>ct reproduce</c> when a grid needs a ct-UAE.
+    /// </summary>
+    public static TrainingResult Pretrain(PretrainSpec spec, int threads, string device, bool resume, ProgressMode progress)
+    {
+        var result = Run(progress, observer => Pretraining.Run(spec, threads, device, resume, observer));
+        TrainingCurveFile.Write(spec.Directory);
+        return result;
+    }
+
     public static string Describe(EpochRecord r) =>
         string.Create(CultureInfo.InvariantCulture,
             $"epoch {r.Epoch}/{r.Epochs}  loss {r.TrainLoss:0.0000}  val MAE {string.Join(" ", r.ValidationMae.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}{(r.IsBest ? " *" : "")}  lr {r.LearningRate:0.###e+0}  {r.Seconds:0.0}s");
