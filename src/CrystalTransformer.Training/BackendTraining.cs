@@ -333,8 +333,7 @@ public static class BackendTraining
     /// <summary>The request stored in a run directory's config.json (for --resume).</summary>
     public static TrainRequest LoadRequest(string runDirectory)
     {
-        string path = Path.Combine(runDirectory, Trainer.ConfigFile);
-        if (!File.Exists(path)) throw new InputError($"no {Trainer.ConfigFile}: not a run directory", runDirectory);
+        string path = Trainer.ConfigToResume(runDirectory);
         var node = JsonNode.Parse(File.ReadAllText(path))?[ConfigSection]
             ?? throw new InputError($"{Trainer.ConfigFile} has no '{ConfigSection}' section (not a ct train run)", path);
         var request = node.Deserialize<TrainRequest>(Json) ?? throw new InputError("empty train section", path);

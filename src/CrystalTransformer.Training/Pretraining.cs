@@ -20,8 +20,7 @@ public sealed record PretrainSpec(
 {
     public static PretrainSpec LoadFrom(string dir)
     {
-        string path = Path.Combine(dir, Trainer.ConfigFile);
-        if (!File.Exists(path)) throw new InputError($"no {Trainer.ConfigFile}: not a run directory", dir);
+        string path = Trainer.ConfigToResume(dir);
         var node = JsonNode.Parse(File.ReadAllText(path))?["pretrain"] ?? throw new InputError("config.json has no pretrain section", path);
         var spec = node.Deserialize<PretrainSpec>(TrainingOptions.Json) ?? throw new InputError("config.json: empty pretrain section", path);
         return spec with { Directory = dir };

@@ -77,6 +77,16 @@ public static class Trainer
 {
     public const string BestFile = "best.ct", LastFile = "last.ct", LogFile = "log.csv", MetricsFile = "metrics.json",
         ConfigFile = "config.json", EnvironmentFile = "environment.json", PredictionsFile = "test_predictions.csv";
+
+    /// <summary>The config.json of a run to continue (--resume); a clear error when there is none.</summary>
+    public static string ConfigToResume(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, ConfigFile);
+        if (!File.Exists(path))
+            throw new InputError($"no {ConfigFile}: not a run directory (a run stopped before it wrote its settings has nothing to continue: start it again with its original command)", runDirectory);
+        return path;
+    }
+
     private const string OptimizerEntry = "optimizer.bin", StateEntry = "state.json";
 
     /// <summary>

@@ -54,20 +54,27 @@ public static class KillCampaign
         bool started = false;
         foreach (var point in killPoints)
         {
-            var (code, output) = Ct(started ? scenario.Resume : scenario.Start, point);
+            var (code, output) = Ct(Continuation(scenario, started), point);
             started = true;
             if (code == 0) break; // finished before reaching the point
             if (!Killed(code)) return new KillResult(scenario.Name, [.. killPoints], kills, false, $"exit code {code} at {point}: {Last(output)}");
             kills++;
             if (HalfWritten(scenario.Output) is { } bad) return new KillResult(scenario.Name, [.. killPoints], kills, false, $"after the kill at {point}: {bad}");
         }
-        var (last, text) = Ct(started ? scenario.Resume : scenario.Start, null);
+        var (last, text) = Ct(Continuation(scenario, started), null);
         if (last != 0) return new KillResult(scenario.Name, [.. killPoints], kills, false, $"the final run exited with {last}: {Last(text)}");
         var leftovers = Temporary(scenario.Output).ToArray();
         if (leftovers.Length > 0) return new KillResult(scenario.Name, [.. killPoints], kills, false, $"temporary files left: {string.Join(", ", leftovers)}");
         string? diff = Difference(reference, Fingerprint(scenario.Output));
         return new KillResult(scenario.Name, [.. killPoints], kills, diff is null, diff);
     }
+
+    /// <summary>
+    /// The command that continues: the resume command once the run exists; a run killed before it wrote its settings
+    /// (config.json) has nothing to resume, and is started again with its original command, as the resume error says.
+    /// </summary>
+    private static string[] Continuation(KillScenario scenario, bool started) =>
+        started && !(scenario.Resume.Contains("--resume") && !File.Exists(Path.Combine(scenario.Output, "config.json"))) ? scenario.Resume : scenario.Start;
 
     private static string Last(string output) => output.Trim().Split('\n').LastOrDefault() ?? "";
 

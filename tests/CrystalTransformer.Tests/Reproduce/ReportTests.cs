@@ -108,7 +108,12 @@ public class ReportTests
     {
         string dir = TinyData.TempDir();
         using var store = ResultsStore.Open(Path.Combine(dir, ResultsStore.FileName));
+        // A report writer killed earlier (found by the kill campaign) left a temporary file: the next report removes it.
+        string stale = Path.Combine(dir, "report", ".table_sources.csv.999999999.91dcab10909b4b71bae1e493420fa1d5.tmp");
+        Directory.CreateDirectory(Path.GetDirectoryName(stale)!);
+        File.WriteAllText(stale, "half");
         string index = ReportWriter.Write(store, Path.Combine(dir, "report"), "ct reproduce");
+        Assert.False(File.Exists(stale));
         Assert.Contains("No run has finished yet", File.ReadAllText(index));
         Assert.Single(File.ReadAllLines(Path.Combine(dir, "report", "results.csv")));
     }
