@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using CrystalTransformer.Training;
 
 namespace CrystalTransformer.Reproduce;
 
@@ -49,6 +50,7 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
             WorkingDirectory = Environment.CurrentDirectory,
         };
         foreach (var a in prefix.Concat(Arguments(start.Options))) info.ArgumentList.Add(a);
+        AllocatorSettings.ApplyTo(info.Environment);
         return new ProcessWorker(Process.Start(info) ?? throw new IOException($"could not start worker {start.Index}: {file}"));
     }
 

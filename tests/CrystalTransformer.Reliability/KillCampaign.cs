@@ -26,14 +26,21 @@ public sealed record KillResult(string Scenario, string[] KillPoints, int Kills,
 /// </summary>
 public static class KillCampaign
 {
-    /// <summary>Runs <c>ct</c> (the ct.dll beside this assembly) with <paramref name="killAt"/> as CT_KILL_AT (null: none).</summary>
-    public static (int Code, string Output) Ct(IEnumerable<string> args, string? killAt, string? workingDirectory = null)
+    /// <summary>
+    /// Runs <c>ct</c> (the ct.dll beside this assembly) with <paramref name="killAt"/> as CT_KILL_AT (null: none) and the
+    /// variables of <paramref name="environment"/> set (a null value removes one).
+    /// </summary>
+    public static (int Code, string Output) Ct(IEnumerable<string> args, string? killAt, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ct.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove(FaultInjection.Variable);
         if (killAt is not null) psi.Environment[FaultInjection.Variable] = killAt;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         string err = p.StandardError.ReadToEnd();

@@ -1,5 +1,6 @@
 using CrystalTransformer.Reliability;
 using CrystalTransformer.Tests.Training;
+using CrystalTransformer.Training;
 using Xunit.Abstractions;
 
 namespace CrystalTransformer.Tests.Reliability;
@@ -47,6 +48,27 @@ public class KillTests(ITestOutputHelper output)
         Assert.Contains("--threads 2: the run started with 1 torch thread(s)", message);
         Assert.DoesNotContain("epoch 5 of 4", message);
         Assert.Null(KillCampaign.Difference(expected, KillCampaign.Fingerprint(reference.Output)));
+    }
+
+    [Fact]
+    public void TheAllocatorSettingChangesNoNumber()
+    {
+        // Huge pages for glibc's allocations (what ./ct and reproduce workers run with) change speed, not arithmetic.
+        string dir = TinyData.TempDir();
+        string data = KillCampaign.SmallData(dir);
+        var runs = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+        foreach (var (name, value) in new[] { ("plain", (string?)null), ("huge-pages", AllocatorSettings.HugePages) })
+        {
+            var scenario = Train(data, Path.Combine(dir, name));
+            var (code, text) = KillCampaign.Ct(scenario.Start, null, environment: new Dictionary<string, string?> { [AllocatorSettings.Variable] = value });
+            Assert.True(code == 0, text);
+            runs[name] = KillCampaign.Fingerprint(scenario.Output);
+        }
+        Assert.Null(KillCampaign.Difference(runs["plain"], runs["huge-pages"]));
+        var environment = new Dictionary<string, string?>();
+        AllocatorSettings.ApplyTo(environment);
+        Assert.Equal(string.IsNullOrEmpty(Environment.GetEnvironmentVariable(AllocatorSettings.Variable)) ? AllocatorSettings.HugePages : null,
+            environment.GetValueOrDefault(AllocatorSettings.Variable));
     }
 
     [Fact]
