@@ -67,14 +67,8 @@ public static class CommandRunner
             case InputError input:
                 Console.Error.WriteLine($"ct: {input.Message}");
                 return ExitInputError;
-            case FileNotFoundException or DirectoryNotFoundException:
+            case IOException or UnauthorizedAccessException: // a missing, unreadable or unwritable file or folder
                 Console.Error.WriteLine($"ct: {Unwrap(ex).Message}");
-                return ExitInputError;
-            case IOException io:
-                Console.Error.WriteLine($"ct: {io.Message}");
-                return ExitInputError;
-            case UnauthorizedAccessException ua:
-                Console.Error.WriteLine($"ct: {ua.Message}");
                 return ExitInputError;
             case OperationCanceledException:
                 Console.Error.WriteLine("ct: cancelled");
