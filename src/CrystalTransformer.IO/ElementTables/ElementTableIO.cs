@@ -43,8 +43,9 @@ public static class ElementTableIO
         public const string RunSubfolder = "embedding";
     }
 
-    public const string Syntax = "a built-in name (" + "cgcnn92, megnet16, mat2vec, magpie, magpie_sc, oliynyk, oliynyk_sc, skipatom, " +
-        "matscholar, cgnf, xenonpy, random_200), a shipped ct-UAE (ct-uae-perov5-mt, ct-uae-perov5-st, ct-uae-perov5-paper, ct-uae-mp), onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder; " +
+    /// <summary>What a table specification may be (help texts and errors); the names come from the lists above.</summary>
+    public static string Syntax => $"a built-in name ({string.Join(", ", BuiltInNames)}), a shipped ct-UAE ({string.Join(", ", ShippedUaeNames)}), " +
+        "onehot[:MAXZ], random[:DIM[:SEED]], a .csv/.json file or a ct embed folder; " +
         "transformed with std:SPEC (columns standardised), pca:K:SPEC (first K principal components) or SPEC+SPEC (rows side by side, elements common to all), e.g. std:magpie+ct-uae-mp";
 
     /// <summary>
