@@ -80,7 +80,7 @@ public sealed class LimitsBenchmark : IBenchmark
         double cpu = 0;
         while (!p.WaitForExit(20))
         {
-            peak = Math.Max(peak, ChildPeak(p.Id));
+            peak = Math.Max(peak, Measure.PeakRss(p.Id));
             cpu = Math.Max(cpu, ChildCpuSeconds(p.Id));
         }
         p.WaitForExit();
@@ -90,19 +90,6 @@ public sealed class LimitsBenchmark : IBenchmark
         string last = (answerOnStdout ? outLines.LastOrDefault() : errLines.LastOrDefault() ?? outLines.LastOrDefault()) ?? "";
         if (last.Length > 150) last = last[..150] + "…";
         return new CtRun(p.ExitCode, seconds, cpu, peak, last, errLines.Any(l => l.Contains("internal error", StringComparison.Ordinal)));
-    }
-
-    private static long ChildPeak(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return 0;
     }
 
     /// <summary>utime + stime of /proc/PID/stat (fields 14 and 15, after the parenthesised command name), in seconds.</summary>

@@ -56,15 +56,19 @@ public static class Measure
         try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private static long ReadStatus(string field)
+    /// <summary>Peak resident set size of another process (its VmHWM), in bytes; 0 once it has exited.</summary>
+    public static long PeakRss(int pid) => ReadStatus("VmHWM:", pid.ToString(CultureInfo.InvariantCulture));
+
+    private static long ReadStatus(string field, string process = "self")
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            foreach (var line in File.ReadLines($"/proc/{process}/status"))
                 if (line.StartsWith(field, StringComparison.Ordinal))
                     return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
         }
         catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
         return 0;
     }
 

@@ -57,7 +57,8 @@ public static class TextFiles
 
     /// <summary>
     /// The binary form of <see cref="WriteAtomic(string, Action{TextWriter})"/>: <paramref name="write"/> fills a temporary
-    /// file (named <c>.NAME.*.tmp</c> next to the target), which is flushed to disk and renamed over the target.
+    /// file (named <c>.NAME.*.tmp</c> next to the target), which is flushed to disk and renamed over the target; stale
+    /// temporary files of the same target (<see cref="CleanStale"/>) are removed after it.
     /// </summary>
     public static void WriteAtomicBytes(string path, Action<Stream> write)
     {
@@ -79,6 +80,8 @@ public static class TextFiles
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+        // A writer of this file killed earlier (the run is being continued) left its temporary file: it goes now.
+        CleanStale(full);
     }
 
     public static void WriteAllTextAtomic(string path, string text) => WriteAtomic(path, w => w.Write(text));

@@ -339,8 +339,6 @@ public static class ElementTableIO
     public static void WriteUaeFolder(ElementTable table, string folder)
     {
         Directory.CreateDirectory(folder);
-        // Temporary files of a writer killed while it wrote this folder before (the run is continued with --resume).
-        TextFiles.CleanStaleIn(folder);
         WriteCsv(table, Path.Combine(folder, UaeFiles.Csv), trainedOnly: true);
         TextFiles.WriteAllTextAtomic(Path.Combine(folder, UaeFiles.Untrained),
             string.Concat(table.Untrained.Select(e => e.Symbol + "\n")));

@@ -28,7 +28,6 @@ public static class ReportWriter
         var comparisons = ComparisonSet.Build(tables, eligibility);
         var targets = TransferTargets.Evaluate(tables, comparisons, eligibility);
         Directory.CreateDirectory(folder);
-        TextFiles.CleanStaleIn(folder); // temporary files of a report writer that was killed
         string figures = Path.Combine(folder, "figures");
         if (Directory.Exists(figures))
             foreach (var old in Directory.EnumerateFiles(figures)) File.Delete(old); // figures of settings no longer present
