@@ -4,12 +4,26 @@ using System.Text.RegularExpressions;
 
 namespace CrystalTransformer.Bench;
 
+/// <summary>
+/// Which BLAS the Python side runs with. Debian's python3-torch calls whatever libblas.so.3 the loader finds:
+/// <see cref="System"/> is the machine as set up (OpenBLAS when libopenblas0-pthread is installed and selected),
+/// <see cref="Reference"/> preloads the reference BLAS of libblas3. The scripts print the library they really use
+/// (bench/python/blas_report.py).
+/// </summary>
+public enum Blas { System, Reference }
+
 /// <summary>Runs a side-by-side Python script (Debian python3 with pymatgen) and reads the "= N/s" rate it prints.</summary>
 public static partial class PythonReference
 {
     private const string Python = "/usr/bin/python3";
+    private const string ReferenceBlas = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3";
 
-    public static double? Rate(string script, params string[] args)
+    /// <summary>Whether the reference BLAS can be preloaded here (Debian's libblas3).</summary>
+    public static bool HasReferenceBlas => File.Exists(ReferenceBlas);
+
+    public static double? Rate(string script, params string[] args) => Rate(script, Blas.System, args);
+
+    public static double? Rate(string script, Blas blas, params string[] args)
     {
         string? root = FindRepositoryRoot();
         if (root is null || !File.Exists(Python)) { Console.WriteLine("pymatgen reference skipped (no /usr/bin/python3 or repository)"); return null; }
@@ -17,6 +31,7 @@ public static partial class PythonReference
         psi.ArgumentList.Add(Path.Combine(root, script));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = "1";
+        SelectBlas(psi, blas);
         using var p = Process.Start(psi)!;
         string output = p.StandardOutput.ReadToEnd();
         p.StandardError.ReadToEnd();
@@ -30,7 +45,9 @@ public static partial class PythonReference
     /// Runs a script with <paramref name="threads"/> OpenMP threads and returns every "NAME = N/s" it printed, by NAME
     /// (empty when Python or the repository is missing or the script failed).
     /// </summary>
-    public static Dictionary<string, double> Rates(string script, int threads, params string[] args)
+    public static Dictionary<string, double> Rates(string script, int threads, params string[] args) => Rates(script, threads, Blas.System, args);
+
+    public static Dictionary<string, double> Rates(string script, int threads, Blas blas, params string[] args)
     {
         var rates = new Dictionary<string, double>(StringComparer.Ordinal);
         string? root = FindRepositoryRoot();
@@ -39,6 +56,7 @@ public static partial class PythonReference
         psi.ArgumentList.Add(Path.Combine(root, script));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        SelectBlas(psi, blas);
         using var p = Process.Start(psi)!;
         var error = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
@@ -48,6 +66,13 @@ public static partial class PythonReference
         foreach (Match m in NamedRateRegex().Matches(output))
             rates[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         return rates;
+    }
+
+    private static void SelectBlas(ProcessStartInfo psi, Blas blas)
+    {
+        if (blas != Blas.Reference) return;
+        if (!HasReferenceBlas) throw new InvalidOperationException($"the reference BLAS {ReferenceBlas} is not installed (Debian package libblas3)");
+        psi.Environment["LD_PRELOAD"] = ReferenceBlas;
     }
 
     /// <summary>The repository root (the folder with the ct launcher and bench/), found above the benchmark binary.</summary>

@@ -14,6 +14,8 @@ import time
 import torch
 import torch.nn as nn
 
+from blas_report import blas_in_use
+
 
 class FrontEnd(nn.Module):
     def __init__(self):
@@ -73,6 +75,7 @@ def main():
     path, threads, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     augmented = not (len(sys.argv) > 4 and sys.argv[4] == "noaug")
     torch.set_num_threads(threads)
+    print(f"BLAS: {blas_in_use()}")
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
     batches = read_batches(path)

@@ -67,23 +67,27 @@ public sealed class CrystalTransformerModel : TrainableModel
         if (config.PreNorm) final_norm = nn.LayerNorm(width);
         if (config.Readout == Readout.Attention) pool_score = nn.Linear(width, 1);
         heads = nn.ModuleList(config.HeadLayers is { } hidden
-            ? Enumerable.Range(0, targetCount).Select(_ => Mlp(width, hidden)).ToArray()
+            ? Enumerable.Range(0, targetCount).Select(_ => Mlp(width, hidden, config.HeadDropout)).ToArray()
             : targetCount == 1
                 // Single task: Linear(256→128) → Linear(128→1), as the authors' code (no activation between).
                 ? [nn.Sequential(nn.Linear(width, width / 2), nn.Linear(width / 2, 1))]
                 // Multi-task: one Linear(256→256)–ReLU–Linear(256→1) head per property.
-                : Enumerable.Range(0, targetCount).Select(_ => Mlp(width, [width])).ToArray());
+                : Enumerable.Range(0, targetCount).Select(_ => Mlp(width, [width], config.HeadDropout)).ToArray());
         RegisterComponents();
     }
 
-    /// <summary>Linear layers of the given hidden widths with ReLU between them, ending in one output.</summary>
-    private static Sequential Mlp(int input, IReadOnlyList<int> hidden)
+    /// <summary>
+    /// Linear layers of the given hidden widths with ReLU between them (and dropout after each when asked), ending in
+    /// one output. Without dropout the layer names are those of models written before head dropout existed.
+    /// </summary>
+    private static Sequential Mlp(int input, IReadOnlyList<int> hidden, double dropout)
     {
         var layers = new List<nn.Module<Tensor, Tensor>>();
         foreach (int w in hidden)
         {
             layers.Add(nn.Linear(input, w));
             layers.Add(nn.ReLU());
+            if (dropout > 0) layers.Add(nn.Dropout(dropout));
             input = w;
         }
         layers.Add(nn.Linear(input, 1));

@@ -64,6 +64,8 @@ public sealed record TransformerConfig
     /// width. Single-task models keep the paper's Linear(width→width/2) → Linear(width/2→1) unless this is set.
     /// </summary>
     public int[]? HeadLayers { get; init; }
+    /// <summary>Dropout after each hidden layer of the heads (their weights are most of a composition model's; 0 = none).</summary>
+    public double HeadDropout { get; init; }
     /// <summary>Frequencies per scale of the sinusoidal fraction encoding.</summary>
     public int FractionFrequencies { get; init; } = 8;
     /// <summary>Train-time augmentation of coordinates (structure mode only).</summary>
@@ -97,6 +99,7 @@ public sealed record TransformerConfig
         require(!(Input == TokenInput.Coordinates && Readout == Readout.FractionWeighted), "fraction-weighted readout needs composition mode");
         require(!(Input == TokenInput.Coordinates && FractionEncoding != FractionEncoding.Linear), "a fraction encoding needs composition mode");
         require(FractionFrequencies is >= 1 and <= 32, "fraction frequencies must be in 1..32");
+        require(HeadDropout is >= 0 and < 1, "head dropout must be in [0, 1)");
         require(HeadLayers is null || (HeadLayers.Length >= 1 && HeadLayers.All(w => w >= 1)), "head layers must be positive widths");
     }
 

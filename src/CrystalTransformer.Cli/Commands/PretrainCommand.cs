@@ -42,6 +42,7 @@ public static class PretrainCommand
         var feedForward = new Option<int?>("--ff") { Description = "feed-forward width" };
         var inputWidth = new Option<int?>("--input-width") { Description = "width of the coordinate/fraction embedding (model width = 128 + this)" };
         var dropout = new Option<double?>("--dropout") { Description = "dropout" };
+        var headDropout = new Option<double?>("--head-dropout") { Description = "dropout after each hidden layer of the output heads (default 0)" };
         var norm = new Option<string?>("--norm") { Description = "post (paper) or pre LayerNorm" };
         var readout = new Option<string?>("--readout") { Description = "first-atom, mean, attention or fraction-weighted (composition mode)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "switch off the coordinate augmentation" };
@@ -53,7 +54,7 @@ public static class PretrainCommand
         var command = new Command("pretrain", "Train the CrystalTransformer front-end on structures (or compositions) and write its ct-UAE to RUN_DIR/embedding.")
         {
             data, targets, recipe, epochs, output, resume, seed, splitSeed, trainSize, threads, device, quiet, maxMinutes, batch, lr, optimizer,
-            schedule, warmup, weightDecay, clip, loss, layers, heads, feedForward, inputWidth, dropout, norm, readout, noAugment, bucket,
+            schedule, warmup, weightDecay, clip, loss, layers, heads, feedForward, inputWidth, dropout, headDropout, norm, readout, noAugment, bucket,
             patience, fractionEncoding, headLayers,
         };
         command.SetAction(p => CommandRunner.Guard(() =>
@@ -81,6 +82,7 @@ public static class PretrainCommand
                     FeedForward = p.GetValue(feedForward) ?? r.Model.FeedForward,
                     InputWidth = p.GetValue(inputWidth) ?? r.Model.InputWidth,
                     Dropout = p.GetValue(dropout) ?? r.Model.Dropout,
+                    HeadDropout = p.GetValue(headDropout) ?? r.Model.HeadDropout,
                     PreNorm = p.GetValue(norm) is { } n ? ParseNorm(n) : r.Model.PreNorm,
                     Readout = p.GetValue(readout) is { } ro ? CommonOptions.ParseEnum<Readout>(ro.Replace("-", ""), "--readout") : r.Model.Readout,
                     Augmentation = p.GetValue(noAugment) ? AugmentationConfig.None : r.Model.Augmentation,

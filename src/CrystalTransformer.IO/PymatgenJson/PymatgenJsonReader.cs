@@ -25,19 +25,11 @@ public static class PymatgenJsonReader
 
     public static IEnumerable<Structure> Read(TextReader reader, string source, ReadOptions options)
     {
-        var text = new StringBuilder();
-        var buffer = new char[1 << 16];
-        int n;
-        while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            text.Append(buffer, 0, n);
-            if (text.Length > options.MaxTextLength)
-                throw new InputError($"larger than {options.MaxTextLength >> 20} M characters", source);
-        }
+        string text = TextInput.ReadAll(reader, source, options.MaxTextLength);
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(PythonLiteralsToNull(text.ToString()), new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 });
+            doc = JsonDocument.Parse(PythonLiteralsToNull(text), new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 });
         }
         catch (JsonException ex)
         {

@@ -58,6 +58,37 @@ public class CrystalTransformerModelTests
     }
 
     [Fact]
+    public void HeadDropoutActsOnlyWhileTrainingAndKeepsTheOldLayerNames()
+    {
+        var config = TransformerConfig.Composition with { Layers = 1, ElementWidth = 8, InputWidth = 8, Heads = 2, FeedForward = 8, Dropout = 0, HeadLayers = [16, 8] };
+        manual_seed(5);
+        using var plain = new CrystalTransformerModel(config, 2);
+        using var dropped = new CrystalTransformerModel(config with { HeadDropout = 0.5 }, 2);
+        // A model without head dropout keeps the layer names of models written before the setting existed
+        // (heads.K.0, .2, .4); dropout holds no weights, so both have the same tensors.
+        Assert.Contains("heads.0.4.weight", plain.state_dict().Keys);
+        Assert.Equal(0.5, TransformerConfig.FromJson(dropped.Config).HeadDropout);
+        dropped.load_state_dict(RenamedHeads(plain, dropped));
+
+        var sample = plain.Featurize(new DataEntry("a", Composition.Parse("CaTiO3")));
+        using var batch = plain.Collate([sample, sample, sample, sample], CPU, null);
+        using var noGrad = no_grad();
+        plain.eval(); dropped.eval();
+        Assert.True(plain.forward(batch).allclose(dropped.forward(batch)), "evaluation ignores head dropout");
+        dropped.train();
+        Assert.False(plain.forward(batch).allclose(dropped.forward(batch)), "training applies it");
+    }
+
+    /// <summary>The plain model's weights under the names of the model whose heads hold dropout layers (same order).</summary>
+    private static Dictionary<string, Tensor> RenamedHeads(CrystalTransformerModel from, CrystalTransformerModel to)
+    {
+        var source = from.state_dict().ToList();
+        var target = to.state_dict().Keys.ToList();
+        Assert.Equal(source.Count, target.Count);
+        return source.Zip(target).ToDictionary(p => p.Second, p => p.First.Value);
+    }
+
+    [Fact]
     public void RejectsEntriesItCannotUse()
     {
         using var model = new CrystalTransformerModel(TinyData.TinyModel(), 1);
