@@ -16,7 +16,8 @@ namespace CrystalTransformer.Bench;
 /// network; the code path of <c>ct predict</c>), and peak memory. CGCNN is measured next to the official code's model
 /// in PyTorch (bench/python/cgcnn_throughput.py, Debian python3-torch) on the same crystals in the same run, training
 /// and inference, plus pymatgen + PyTorch end to end on the same CIF files, with the same thread count, once with the
-/// system's BLAS (OpenBLAS when installed) and once with the reference BLAS (see <see cref="Blas"/>); set CGCNN_OFFICIAL
+/// system's BLAS (OpenBLAS when installed; above one thread also with its own threads off) and once with the reference
+/// BLAS (see <see cref="Blas"/>); set CGCNN_OFFICIAL
 /// to a checkout of txie-93/cgcnn to time its own model class. The machine is shared, so rates are given per
 /// wall-clock second and per CPU-second of the process.
 /// usage: backends [threads=2] [models=cgcnn,megnet,alignn] [rounds=2] [python-cifs=100 (0: no PyTorch side-by-side)]
@@ -141,15 +142,15 @@ public sealed class BackendsBenchmark : IBenchmark
                 w.Write((float)data.Labels[i][0]);
             }
         }
-        // PyTorch as the machine is set up (OpenBLAS when installed) and with the reference BLAS: both figures are reported.
-        var variants = PythonReference.HasReferenceBlas ? new[] { Blas.System, Blas.Reference } : [Blas.System];
-        var results = variants.Select(blas => (Blas: blas, Rates: PythonReference.Rates("bench/python/cgcnn_throughput.py", threads, blas, file,
+        // PyTorch as the machine is set up (OpenBLAS when installed; above one thread also with OpenBLAS's own threads
+        // off) and with the reference BLAS: every figure is reported.
+        var results = PythonReference.Variants(threads).Select(blas => (Blas: blas, Rates: PythonReference.Rates("bench/python/cgcnn_throughput.py", threads, blas, file,
             threads.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture), "predict", cifFolder,
             pythonCifs.ToString(CultureInfo.InvariantCulture)))).ToList();
         File.Delete(file);
         foreach (var (blas, rates) in results)
         {
-            string against = blas == Blas.System ? "PyTorch (system BLAS)" : "PyTorch (reference BLAS)";
+            string against = $"PyTorch ({PythonReference.Describe(blas)})";
             void ratio(string what, double ours, string key, string goal)
             {
                 if (rates.TryGetValue(key, out double theirs) && theirs > 0)

@@ -7,10 +7,12 @@ namespace CrystalTransformer.Bench;
 /// <summary>
 /// Which BLAS the Python side runs with. Debian's python3-torch calls whatever libblas.so.3 the loader finds:
 /// <see cref="System"/> is the machine as set up (OpenBLAS when libopenblas0-pthread is installed and selected),
-/// <see cref="Reference"/> preloads the reference BLAS of libblas3. The scripts print the library they really use
-/// (bench/python/blas_report.py).
+/// <see cref="SystemSerial"/> is the same library with its own threads off (OPENBLAS_NUM_THREADS=1): with more than one
+/// thread, OpenBLAS's thread pool and PyTorch's OpenMP threads otherwise compete for the same cores, which made PyTorch
+/// slower at 2 threads than at 1 here. <see cref="Reference"/> preloads the reference BLAS of libblas3. The scripts print
+/// the library they really use (bench/python/blas_report.py).
 /// </summary>
-public enum Blas { System, Reference }
+public enum Blas { System, SystemSerial, Reference }
 
 /// <summary>Runs a side-by-side Python script (Debian python3 with pymatgen) and reads the "= N/s" rate it prints.</summary>
 public static partial class PythonReference
@@ -68,8 +70,21 @@ public static partial class PythonReference
         return rates;
     }
 
+    /// <summary>The variants a benchmark with <paramref name="threads"/> threads compares with (the serial one only above 1 thread).</summary>
+    public static Blas[] Variants(int threads) =>
+        [Blas.System, .. threads > 1 ? new[] { Blas.SystemSerial } : [], .. HasReferenceBlas ? new[] { Blas.Reference } : []];
+
+    /// <summary>How a report names the variant.</summary>
+    public static string Describe(Blas blas) => blas switch
+    {
+        Blas.System => "system BLAS",
+        Blas.SystemSerial => "system BLAS, 1 BLAS thread",
+        _ => "reference BLAS",
+    };
+
     private static void SelectBlas(ProcessStartInfo psi, Blas blas)
     {
+        if (blas == Blas.SystemSerial) psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
         if (blas != Blas.Reference) return;
         if (!HasReferenceBlas) throw new InvalidOperationException($"the reference BLAS {ReferenceBlas} is not installed (Debian package libblas3)");
         psi.Environment["LD_PRELOAD"] = ReferenceBlas;

@@ -48,8 +48,9 @@ public static class TrainingThroughputBenchmark
             Trainer.Step(model, optimizer, parameters, samples, idx, allTargets, options, CPU, rng);
         }
         foreach (var b in batches.Take(2)) step(b); // warm-up
-        // PyTorch as the machine is set up (OpenBLAS when installed) and with the reference BLAS: both figures are reported.
-        var variants = PythonReference.HasReferenceBlas ? new[] { Blas.System, Blas.Reference } : [Blas.System];
+        // PyTorch as the machine is set up (OpenBLAS when installed; above one thread also with OpenBLAS's own threads
+        // off) and with the reference BLAS: every figure is reported.
+        var variants = PythonReference.Variants(threads);
         string threadArg = threads.ToString(CultureInfo.InvariantCulture), roundArg = rounds.ToString(CultureInfo.InvariantCulture);
         // The machine is shared: alternate ct and PyTorch twice and keep the best rate of each.
         double ours = 0;
@@ -73,7 +74,7 @@ public static class TrainingThroughputBenchmark
         File.Delete(file);
         foreach (var (blas, rate) in theirs.Where(t => t.Value > 0))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"best of 2: ct {ours:0.0}/s, PyTorch ({(blas == Blas.System ? "system" : "reference")} BLAS) {rate:0.0}/s; training throughput ratio ct / PyTorch = {ours / rate:0.00}x (goal >= 3x)"));
+                $"best of 2: ct {ours:0.0}/s, PyTorch ({PythonReference.Describe(blas)}) {rate:0.0}/s; training throughput ratio ct / PyTorch = {ours / rate:0.00}x (goal >= 3x)"));
         if (bare is double pyBare && pyBare > 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"PyTorch (system BLAS) without augmentation {pyBare:0.0}/s: ct (with augmentation) / PyTorch network alone = {ours / pyBare:0.00}x"));
